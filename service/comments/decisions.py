@@ -1,0 +1,119 @@
+"""Store functions the scoring workers use: what is pending, facts from the site's history, the decision."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+
+from service.comments.models import STATUS_OF_DECISION, Moderation
+from service.extensions import db
+from service.timeutil import utcnow
+from service.webhooks.models import WebhookEvent
+from service.webhooks.store import create_event
+
+
+def pending_revision(moderation_id: str, revision: int) -> Moderation | None:
+    """The moderation if this revision of it still waits for a decision (else it was decided or edited)."""
+    m = db.session.get(Moderation, moderation_id, populate_existing=True)
+    if m is None or m.revision != revision or m.status != "pending":
+        return None
+    return m
+
+
+def duplicate_count(m: Moderation, *, window_hours: int) -> int:
+    """Other comments on the site with the same folded text, posted within the window before this one."""
+    since = m.created_at - timedelta(hours=window_hours)
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Moderation)
+        .where(
+            Moderation.site_id == m.site_id,
+            Moderation.content_hash == m.content_hash,
+            Moderation.id != m.id,
+            Moderation.created_at >= since,
+            Moderation.created_at <= m.created_at,
+        )
+    ) or 0
+
+
+def author_approved_count(m: Moderation) -> int:
+    """Earlier approved comments on the site by the same author (platform author id, else email)."""
+    same_author = []
+    if m.author_ref:
+        same_author.append(Moderation.author_ref == m.author_ref)
+    if m.author_email:
+        same_author.append(Moderation.author_email == m.author_email)
+    if not same_author:
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Moderation)
+        .where(
+            Moderation.site_id == m.site_id,
+            Moderation.id != m.id,
+            Moderation.status == "approved",
+            or_(*same_author),
+        )
+    ) or 0
+
+
+def store_decision(
+    moderation_id: str,
+    revision: int,
+    *,
+    decision: str,
+    category: str | None,
+    scores: dict,
+    reasons: list[dict],
+    models: dict,
+    max_age: float,
+) -> WebhookEvent | None:
+    """Store an automatic decision and its webhook event in one transaction.
+
+    Only if this revision is still pending: a task run twice, or a result for content since edited or
+    decided by a person, changes nothing and creates no second event (returns None).
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(Moderation)
+        .where(Moderation.id == moderation_id, Moderation.revision == revision, Moderation.status == "pending")
+        .values(
+            status=STATUS_OF_DECISION[decision],
+            decision=decision,
+            category=category,
+            decided_by="auto",
+            scores=scores,
+            reasons=reasons,
+            models=models,
+            decided_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return None
+    m = db.session.get(Moderation, moderation_id, populate_existing=True)
+    event = create_event(m, max_age=max_age)
+    db.session.commit()
+    return event
+
+
+def stale_pending(*, older_than: datetime, limit: int = 500) -> list[tuple[str, int]]:
+    """Pending moderations queued before `older_than` (their task was lost or is stuck); marks them re-queued."""
+    rows = db.session.execute(
+        select(Moderation.id, Moderation.revision)
+        .where(Moderation.status == "pending", Moderation.queued_at < older_than)
+        .order_by(Moderation.queued_at)
+        .limit(limit)
+    ).all()
+    if rows:
+        db.session.execute(
+            update(Moderation)
+            .where(Moderation.id.in_([r[0] for r in rows]), Moderation.status == "pending")
+            .values(queued_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,7 @@
+"""Every model, imported in one place for Alembic and the app factory."""
+
+from service.comments.models import Moderation
+from service.sites.models import ApiKey, Site
+from service.webhooks.models import WebhookAttempt, WebhookEvent
+
+__all__ = ["ApiKey", "Moderation", "Site", "WebhookAttempt", "WebhookEvent"]

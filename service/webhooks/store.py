@@ -1,0 +1,153 @@
+"""Store functions for webhook events: create, claim for delivery, record an attempt, redeliver, sweep."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from service.comments.models import Moderation
+from service.comments.records import to_record
+from service.extensions import db
+from service.ids import new_id
+from service.timeutil import isoformat, utcnow
+from service.webhooks.models import OPEN_STATES, WebhookAttempt, WebhookEvent
+
+EVENT_TYPE = "comment.moderated"
+
+
+def create_event(m: Moderation, *, max_age: float) -> WebhookEvent:
+    """Add (not commit) the event that tells the platform about `m`'s current decision.
+
+    Open events about the same comment are superseded: delivering an older decision after a newer one
+    would leave the platform showing the wrong state. Call in the transaction that stores the decision,
+    so a decision is never stored without its event.
+    """
+    now = utcnow()
+    db.session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.moderation_id == m.id, WebhookEvent.state.in_(OPEN_STATES))
+        .values(state="superseded")
+    )
+    event = WebhookEvent(
+        id=new_id("msg"),
+        site_id=m.site_id,
+        moderation_id=m.id,
+        type=EVENT_TYPE,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+        retry_until=now + timedelta(seconds=max_age),
+        created_at=now,
+    )
+    payload = {"type": EVENT_TYPE, "timestamp": isoformat(now), "data": to_record(m, event)}
+    event.body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    db.session.add(event)
+    return event
+
+
+def claim_event(event_id: str, *, lease_seconds: float) -> WebhookEvent | None:
+    """Lease a due, open event for one delivery attempt; None if it is not due, closed, or held elsewhere."""
+    now = utcnow()
+    result = db.session.execute(
+        update(WebhookEvent)
+        .where(
+            WebhookEvent.id == event_id,
+            WebhookEvent.state.in_(OPEN_STATES),
+            # ETAs can fire a little early and hosts' clocks differ a little.
+            WebhookEvent.next_attempt_at <= now + timedelta(seconds=2),
+            or_(WebhookEvent.lease_until.is_(None), WebhookEvent.lease_until < now),
+        )
+        .values(lease_until=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    return db.session.get(WebhookEvent, event_id, populate_existing=True)
+
+
+def backoff_delay(attempts: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Seconds before the next try after `attempts` failures: exponential, capped, with equal jitter.
+
+    Half the delay is fixed and half random, so retries from an outage spread out instead of arriving
+    together, while no retry comes sooner than half its step.
+    """
+    step = min(cap, base * 2 ** max(attempts - 1, 0))
+    return step / 2 + (rng or random).uniform(0, step / 2)
+
+
+def record_attempt(
+    event: WebhookEvent,
+    *,
+    status_code: int | None,
+    error: str | None,
+    duration_ms: int,
+    retry_base: float,
+    retry_cap: float,
+) -> WebhookEvent:
+    """Store one attempt's outcome and schedule the next try, or mark the event delivered or failed."""
+    now = utcnow()
+    db.session.add(
+        WebhookAttempt(
+            event_id=event.id, attempted_at=now, status_code=status_code, error=error, duration_ms=duration_ms
+        )
+    )
+    event.attempts += 1
+    event.last_status = status_code
+    event.last_error = error
+    event.lease_until = None
+    if status_code is not None and 200 <= status_code < 300:
+        event.state = "delivered"
+        event.delivered_at = now
+    elif event.state in OPEN_STATES:
+        next_at = now + timedelta(seconds=backoff_delay(event.attempts, base=retry_base, cap=retry_cap))
+        if next_at > event.retry_until:
+            event.state = "failed"
+        else:
+            event.state = "retrying"
+            event.next_attempt_at = next_at
+    db.session.commit()
+    return event
+
+
+def redeliver(event: WebhookEvent, *, max_age: float) -> WebhookEvent:
+    """Open a failed (or delivered) event again for delivery now, with a fresh retry window."""
+    now = utcnow()
+    event.state = "pending"
+    event.next_attempt_at = now
+    event.retry_until = now + timedelta(seconds=max_age)
+    event.lease_until = None
+    db.session.commit()
+    return event
+
+
+def latest_events(moderation_ids: list[str]) -> dict[str, WebhookEvent]:
+    """The newest webhook event of each given moderation."""
+    if not moderation_ids:
+        return {}
+    rows = db.session.scalars(
+        select(WebhookEvent)
+        .where(WebhookEvent.moderation_id.in_(moderation_ids))
+        .order_by(WebhookEvent.moderation_id, WebhookEvent.id)
+    )
+    return {e.moderation_id: e for e in rows}  # ids sort by time: the last one per moderation wins
+
+
+def overdue_events(*, older_than: datetime, limit: int = 500) -> list[str]:
+    """Open events whose delivery should have happened before `older_than` and that nobody holds."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(WebhookEvent.id)
+            .where(
+                WebhookEvent.state.in_(OPEN_STATES),
+                WebhookEvent.next_attempt_at < older_than,
+                or_(WebhookEvent.lease_until.is_(None), WebhookEvent.lease_until < now),
+            )
+            .order_by(WebhookEvent.next_attempt_at)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,1 @@
+"""Celery workers: toxicity and spam scoring, the policy decision, webhook delivery."""

@@ -1,0 +1,52 @@
+"""The worker entry: `celery -A workers.celery_app worker -Q score` (and `-Q webhooks`, and `beat`).
+
+Builds the Flask app (tasks run in its context, Flask-docs style) and wires the worker's life cycle:
+the scorer is resolved at start (a required model that is missing stops the worker), loaded and warmed in
+the process that will use it before any task is taken, and a heartbeat tells /readyz what runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from celery import signals
+
+from service import create_app
+from service.config import ConfigError
+from service.extensions import redis_client
+from workers import runtime, tasks  # noqa: F401  (tasks registers the task functions)
+from workers.toxicity import ModelUnavailable
+
+flask_app = create_app()
+celery_app = flask_app.extensions["celery"]
+log = logging.getLogger("workers")
+_heartbeat = {}
+
+
+@signals.worker_init.connect
+def _resolve_model(sender, **_):  # type: ignore[no-untyped-def]
+    runtime.set_queues(sorted(sender.app.amqp.queues.consume_from))
+    if "score" in runtime.queues():
+        try:
+            runtime.model_spec(flask_app.config)
+        except (ModelUnavailable, ConfigError) as exc:
+            log.critical("worker not started: %s", exc)
+            sys.exit(1)  # SystemExit passes through Celery's signal dispatch and stops the worker
+
+
+@signals.worker_process_init.connect
+def _load_model(**_):  # type: ignore[no-untyped-def]
+    if "score" in runtime.queues():
+        runtime.scorer(flask_app.config)
+
+
+@signals.worker_ready.connect
+def _start_heartbeat(sender, **_):  # type: ignore[no-untyped-def]
+    _heartbeat["stop"] = runtime.start_heartbeat(redis_client(flask_app), sender.hostname)
+
+
+@signals.worker_shutdown.connect
+def _stop_heartbeat(**_):  # type: ignore[no-untyped-def]
+    if "stop" in _heartbeat:
+        _heartbeat["stop"].set()

@@ -1,0 +1,113 @@
+"""Per-process worker state: the toxicity scorer (loaded once, warmed before work) and the heartbeat."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+import psutil
+
+from workers.toxicity import ModelSpec, ToxicityScorer, load_scorer, resolve_model
+
+log = logging.getLogger(__name__)
+
+WORKERS_KEY = "moderation:workers"  # read by the API's /readyz and /metrics
+HEARTBEAT_EVERY = 10.0
+
+_state: dict[str, Any] = {"spec": None, "scorer": None, "queues": ()}
+_lock = threading.Lock()
+
+
+def model_spec(config: dict) -> ModelSpec:
+    """The model this worker scores with, resolved once from the settings (raises if it is required)."""
+    if _state["spec"] is None:
+        _state["spec"] = resolve_model(
+            config["TOXICITY_MODEL"],
+            hf_dir=config.get("TOXICITY_HF_DIR"),
+            model_dir=config["MODEL_DIR"],
+            precision=config.get("TOXICITY_PRECISION", "fp32"),
+            required=config["TOXICITY_REQUIRED"],
+        )
+        spec = _state["spec"]
+        if spec.degraded:
+            log.warning("toxicity model missing: %s", spec.detail)
+        else:
+            log.info("toxicity model: %s (%s, %s)", spec.name, spec.checkpoint, spec.precision)
+    return _state["spec"]
+
+
+def scorer(config: dict) -> ToxicityScorer:
+    """This process's scorer, loaded and warmed on first use."""
+    with _lock:
+        if _state["scorer"] is None:
+            started = time.monotonic()
+            loaded = load_scorer(
+                model_spec(config),
+                token_budget=config.get("TOXICITY_TOKEN_BUDGET", 1024),
+                threads=config.get("TOXICITY_THREADS") or None,
+            )
+            loaded.score(["Warming up the model before taking work.", "A second, longer warm-up " * 8])
+            log.info("toxicity scorer %s ready in %.1f s", loaded.spec.name, time.monotonic() - started)
+            _state["scorer"] = loaded
+        return _state["scorer"]
+
+
+def set_queues(queues: list[str]) -> None:
+    _state["queues"] = tuple(queues)
+
+
+def queues() -> tuple[str, ...]:
+    return _state["queues"]
+
+
+def rss_bytes() -> int:
+    """Resident memory of this worker and its child processes."""
+    me = psutil.Process()
+    total = me.memory_info().rss
+    for child in me.children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def heartbeat_payload(hostname: str) -> dict:
+    spec: ModelSpec | None = _state["spec"]
+    beat: dict[str, Any] = {
+        "hostname": hostname,
+        "pid": os.getpid(),
+        "queues": list(_state["queues"]),
+        "ts": time.time(),
+        "rss_bytes": rss_bytes(),
+    }
+    if spec is not None:
+        beat["toxicity"] = {"name": spec.name, "degraded": spec.degraded, "detail": spec.detail,
+                            "precision": spec.precision}
+    return beat
+
+
+def start_heartbeat(redis_client: Any, hostname: str | None = None) -> threading.Event:
+    """Write this worker's state to Redis every few seconds, until the returned event is set."""
+    hostname = hostname or f"{socket.gethostname()}:{os.getpid()}"
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.is_set():
+            try:
+                redis_client.hset(WORKERS_KEY, hostname, json.dumps(heartbeat_payload(hostname)))
+            except Exception as exc:
+                log.warning("heartbeat not written: %s", exc)
+            stop.wait(HEARTBEAT_EVERY)
+        try:
+            redis_client.hdel(WORKERS_KEY, hostname)
+        except Exception:
+            pass
+
+    threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+    return stop
