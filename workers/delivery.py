@@ -39,7 +39,9 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> O
             snippet = response.read(2048, decode_content=True) if response.status >= 300 else b""
         finally:
             response.release_conn()
-        error = None if response.status < 300 else f"HTTP {response.status}: {snippet[:500].decode(errors='replace')}"
+        error = (
+            None if response.status < 300 else f"HTTP {response.status}: {snippet[:500].decode(errors='replace')}"
+        )
         return Outcome(response.status, error, int((time.monotonic() - started) * 1000))
     except Exception as exc:  # urllib3 raises many types; each is one failed attempt, recorded and retried
         return Outcome(None, f"{type(exc).__name__}: {exc}"[:1000], int((time.monotonic() - started) * 1000))

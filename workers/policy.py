@@ -30,10 +30,17 @@ class Decision:
     reasons: list[dict] = field(default_factory=list)
 
 
-def _reason(code: str, score: float | None, threshold: float | None, message: str, *, action: str,
-            category: str) -> dict:
-    return {"code": code, "score": score, "threshold": threshold, "message": message,
-            "_action": action, "_category": category}
+def _reason(
+    code: str, score: float | None, threshold: float | None, message: str, *, action: str, category: str
+) -> dict:
+    return {
+        "code": code,
+        "score": score,
+        "threshold": threshold,
+        "message": message,
+        "_action": action,
+        "_category": category,
+    }
 
 
 @lru_cache(maxsize=256)
@@ -64,11 +71,16 @@ def _toxicity_reasons(scores: dict[str, float | None], policy: dict) -> list[dic
         for action in ("reject", "hold"):
             threshold = limits.get(action)
             if threshold is not None and value >= threshold:
-                out.append(_reason(
-                    f"toxicity.{label}", value, threshold,
-                    f"{name} score {value:.2f} is at or above the {action} threshold {threshold:.2f}.",
-                    action=action, category="toxic",
-                ))
+                out.append(
+                    _reason(
+                        f"toxicity.{label}",
+                        value,
+                        threshold,
+                        f"{name} score {value:.2f} is at or above the {action} threshold {threshold:.2f}.",
+                        action=action,
+                        category="toxic",
+                    )
+                )
                 break
     return out
 
@@ -79,15 +91,29 @@ def _spam_reasons(spam: float, fired: list[Signal], n_links: int, policy: dict) 
         threshold = policy["spam"].get(action)
         if threshold is not None and spam >= threshold:
             why = "; ".join(s.message for s in fired) or "spam signals"
-            out.append(_reason("spam.score", spam, threshold,
-                               f"Spam score {spam:.2f} is at or above the {action} threshold {threshold:.2f} "
-                               f"({why})", action=action, category="spam"))
+            out.append(
+                _reason(
+                    "spam.score",
+                    spam,
+                    threshold,
+                    f"Spam score {spam:.2f} is at or above the {action} threshold {threshold:.2f} ({why})",
+                    action=action,
+                    category="spam",
+                )
+            )
             break
     limit = policy.get("max_links")
     if limit is not None and n_links > limit:
-        out.append(_reason("spam.links", float(n_links), float(limit),
-                           f"{n_links} links, more than the {limit} this site allows.",
-                           action="hold", category="spam"))
+        out.append(
+            _reason(
+                "spam.links",
+                float(n_links),
+                float(limit),
+                f"{n_links} links, more than the {limit} this site allows.",
+                action="hold",
+                category="spam",
+            )
+        )
     return out
 
 
@@ -95,12 +121,28 @@ def _word_reasons(text: str, policy: dict) -> list[dict]:
     out = []
     blocked = matched_words(text, policy.get("blocked_words") or [])
     if blocked:
-        out.append(_reason("words.blocked", None, None, "Contains blocked words: " + ", ".join(blocked) + ".",
-                           action="reject", category="spam"))
+        out.append(
+            _reason(
+                "words.blocked",
+                None,
+                None,
+                "Contains blocked words: " + ", ".join(blocked) + ".",
+                action="reject",
+                category="spam",
+            )
+        )
     watched = matched_words(text, policy.get("watch_words") or [])
     if watched:
-        out.append(_reason("words.watched", None, None, "Contains watched words: " + ", ".join(watched) + ".",
-                           action="hold", category="spam"))
+        out.append(
+            _reason(
+                "words.watched",
+                None,
+                None,
+                "Contains watched words: " + ", ".join(watched) + ".",
+                action="hold",
+                category="spam",
+            )
+        )
     return out
 
 
@@ -136,11 +178,19 @@ def decide(
         and all(r["_category"] == "spam" and r["code"].startswith("spam.") for r in holding)
     ):
         why = "; ".join(r["message"] for r in holding)
-        return Decision("approve", None, [{
-            "code": "author.trusted", "score": None, "threshold": None,
-            "message": f"Approved although spam signals would hold it ({why}): the author has "
-                       f"{author_approved} approved comment{'s' if author_approved != 1 else ''} on this site.",
-        }])
+        return Decision(
+            "approve",
+            None,
+            [
+                {
+                    "code": "author.trusted",
+                    "score": None,
+                    "threshold": None,
+                    "message": f"Approved although spam signals would hold it ({why}): the author has "
+                    f"{author_approved} approved comment{'s' if author_approved != 1 else ''} on this site.",
+                }
+            ],
+        )
 
     category = "toxic" if any(r["_category"] == "toxic" for r in deciding) else "spam"
     # Reasons for the decision first, then the lesser ones, most severe first within each.

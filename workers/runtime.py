@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -70,10 +71,8 @@ def rss_bytes() -> int:
     me = psutil.Process()
     total = me.memory_info().rss
     for child in me.children(recursive=True):
-        try:
+        with contextlib.suppress(psutil.Error):
             total += child.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -87,8 +86,12 @@ def heartbeat_payload(hostname: str) -> dict:
         "rss_bytes": rss_bytes(),
     }
     if spec is not None:
-        beat["toxicity"] = {"name": spec.name, "degraded": spec.degraded, "detail": spec.detail,
-                            "precision": spec.precision}
+        beat["toxicity"] = {
+            "name": spec.name,
+            "degraded": spec.degraded,
+            "detail": spec.detail,
+            "precision": spec.precision,
+        }
     return beat
 
 
@@ -104,10 +107,8 @@ def start_heartbeat(redis_client: Any, hostname: str | None = None) -> threading
             except Exception as exc:
                 log.warning("heartbeat not written: %s", exc)
             stop.wait(HEARTBEAT_EVERY)
-        try:
+        with contextlib.suppress(Exception):
             redis_client.hdel(WORKERS_KEY, hostname)
-        except Exception:
-            pass
 
     threading.Thread(target=beat, name="heartbeat", daemon=True).start()
     return stop

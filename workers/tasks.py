@@ -48,15 +48,20 @@ def _jobs(items: list[tuple[str, int]]) -> list[_Job]:
         m.queued_at = now  # tells the sweep this one is being worked on
         policy = effective_policy(db.session.get(Site, m.site_id).policy)
         window = policy["duplicate_window_hours"]
-        jobs.append(_Job(
-            moderation_id, revision,
-            text.plain_text(m.content, m.content_format),
-            text.links(m.content, m.content_format),
-            policy,
-            spam.SpamFacts(duplicates=decisions.duplicate_count(m, window_hours=window),
-                           duplicate_window_hours=window),
-            decisions.author_approved_count(m),
-        ))
+        jobs.append(
+            _Job(
+                moderation_id,
+                revision,
+                text.plain_text(m.content, m.content_format),
+                text.links(m.content, m.content_format),
+                policy,
+                spam.SpamFacts(
+                    duplicates=decisions.duplicate_count(m, window_hours=window),
+                    duplicate_window_hours=window,
+                ),
+                decisions.author_approved_count(m),
+            )
+        )
     db.session.commit()
     return jobs
 
@@ -77,11 +82,22 @@ def _decision(job: _Job, toxicity: dict | None) -> tuple[Decision, float]:
     fired = spam.signals(links=job.links, facts=job.facts)
     spam_score = spam.spam_score(fired)
     if toxicity is None:
-        reason = {"code": "scoring.failed", "score": None, "threshold": None,
-                  "message": "The toxicity model could not score this comment; a person should look at it."}
+        reason = {
+            "code": "scoring.failed",
+            "score": None,
+            "threshold": None,
+            "message": "The toxicity model could not score this comment; a person should look at it.",
+        }
         return Decision("hold", None, [reason]), spam_score
-    return decide(text=job.text, toxicity=toxicity, spam=spam_score, fired=fired, n_links=len(job.links),
-                  policy=job.policy, author_approved=job.author_approved), spam_score
+    return decide(
+        text=job.text,
+        toxicity=toxicity,
+        spam=spam_score,
+        fired=fired,
+        n_links=len(job.links),
+        policy=job.policy,
+        author_approved=job.author_approved,
+    ), spam_score
 
 
 def moderate(items: list[tuple[str, int]]) -> int:
@@ -95,8 +111,10 @@ def moderate(items: list[tuple[str, int]]) -> int:
     for job, toxicity in zip(jobs, _score_toxicity(jobs), strict=True):
         d, spam_score = _decision(job, toxicity)
         event = decisions.store_decision(
-            job.moderation_id, job.revision,
-            decision=d.decision, category=d.category,
+            job.moderation_id,
+            job.revision,
+            decision=d.decision,
+            category=d.category,
             scores={"toxicity": toxicity, "spam": spam_score},
             reasons=d.reasons,
             models={"toxicity": model_name, "spam": spam.MODEL_NAME},
@@ -130,20 +148,31 @@ def deliver_webhook(event_id: str) -> None:
     body = event.body.encode()
     now = int(utcnow().timestamp())
     outcome = delivery.post(
-        site.webhook_url, body, signed_headers(active_secrets(site), event.id, now, body),
+        site.webhook_url,
+        body,
+        signed_headers(active_secrets(site), event.id, now, body),
         timeout=config["WEBHOOK_TIMEOUT"],
     )
     event = events.record_attempt(
-        event, status_code=outcome.status_code, error=outcome.error, duration_ms=outcome.duration_ms,
-        retry_base=config["WEBHOOK_RETRY_BASE"], retry_cap=config["WEBHOOK_RETRY_CAP"],
+        event,
+        status_code=outcome.status_code,
+        error=outcome.error,
+        duration_ms=outcome.duration_ms,
+        retry_base=config["WEBHOOK_RETRY_BASE"],
+        retry_cap=config["WEBHOOK_RETRY_CAP"],
     )
     if event.state == "retrying":
         delay = (event.next_attempt_at - utcnow()).total_seconds()
         # Long waits are left to the sweep: Redis redelivers unacked ETA tasks after its visibility timeout.
         if delay < 600:
             deliver_webhook.apply_async([event.id], queue="webhooks", countdown=max(delay, 0))
-        log.info("webhook %s attempt %d failed (%s); next try in %.1f s", event.id, event.attempts,
-                 outcome.error, delay)
+        log.info(
+            "webhook %s attempt %d failed (%s); next try in %.1f s",
+            event.id,
+            event.attempts,
+            outcome.error,
+            delay,
+        )
     elif event.state == "failed":
         log.warning("webhook %s failed for good after %d attempts: %s", event.id, event.attempts, outcome.error)
 

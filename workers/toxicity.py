@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 LABELS = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack")
 DETOXIFY_MODELS = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
 PRECISIONS = ("fp32", "bf16", "int8")
+WINDOW_OVERLAP = 32  # tokens shared by consecutive windows of a long comment
 # Detoxify's class names, standardised the way Detoxify itself renames them.
 _RENAME = {"toxic": "toxicity", "severe_toxic": "severe_toxicity", "identity_hate": "identity_attack"}
 
@@ -96,7 +97,8 @@ def resolve_model(
         "alt-profanity-check",
         "fallback",
         degraded=True,
-        detail=missing + "; scoring with the offline fallback alt-profanity-check (toxicity label only) until then",
+        detail=missing
+        + "; scoring with the offline fallback alt-profanity-check (toxicity label only) until then",
     )
 
 
@@ -138,18 +140,20 @@ class DetoxifyScorer:
 
     def __init__(self, spec: ModelSpec, *, token_budget: int = 1024, threads: int | None = None) -> None:
         import torch
+        import transformers
         from detoxify.detoxify import get_model_and_tokenizer
 
         if threads:
             torch.set_num_threads(threads)
         loaded = torch.load(spec.checkpoint, map_location="cpu", weights_only=False)
         args = dict(loaded["config"]["arch"]["args"])
-        # Detoxify builds the config from `model_type` (a hub name in released checkpoints): point it at
-        # the local folder so loading needs no network.
+        # Detoxify builds the config from `model_type`, a hub name in released checkpoints: pointing it at
+        # the local folder loads with no network. (Passing the folder as `huggingface_config_path` instead
+        # would take the label count from its config.json, which for a stock BERT folder is 2, not 6.)
         args["model_type"] = spec.hf_dir
-        model, tokenizer = get_model_and_tokenizer(
-            **args, state_dict=loaded["state_dict"], huggingface_config_path=spec.hf_dir
-        )
+        transformers.utils.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+        model, tokenizer = get_model_and_tokenizer(**args, state_dict=loaded["state_dict"])
         self.spec = spec
         self.class_names = [_RENAME.get(c, c) for c in loaded["config"]["dataset"]["args"]["classes"]]
         self.tokenizer = tokenizer
@@ -158,25 +162,28 @@ class DetoxifyScorer:
         limits = [getattr(model.config, "max_position_embeddings", 512), tokenizer.model_max_length or 512]
         # RoBERTa-family models reserve two positions for the padding offset.
         offset = 2 if getattr(model.config, "model_type", "") in {"roberta", "xlm-roberta"} else 0
-        self.max_tokens = min(limits) - offset
-        specials = len(tokenizer.build_inputs_with_special_tokens([]))
-        self.window = self.max_tokens - specials
+        self.max_tokens = min(limits[0] - offset, limits[1])
         del loaded
 
-    def windows(self, text: str) -> list[list[int]]:
-        """The model inputs that cover all of a text: windows of the model's length, overlapping a little."""
-        ids = self.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-        step = max(1, self.window - 32)  # the overlap keeps a phrase on a window edge whole in one of them
-        last = max(len(ids) - self.window, 0)
-        starts = [*range(0, last, step), last]  # the last window ends at the last token
-        return [self.tokenizer.build_inputs_with_special_tokens(ids[s : s + self.window]) for s in starts]
+    def windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
+        """Model inputs covering all of each text: windows of the model's length that overlap a little
+        (so a phrase on a window's edge is whole in one of them), and the text each window belongs to."""
+        enc = self.tokenizer(
+            texts,
+            truncation=True,
+            max_length=self.max_tokens,
+            stride=WINDOW_OVERLAP,
+            return_overflowing_tokens=True,
+        )
+        return enc["input_ids"], enc["overflow_to_sample_mapping"]
 
     def score(self, texts: list[str]) -> list[Scores]:
         """Scores for each text: of its windows, the one with the highest label score."""
-        pieces = [(i, w) for i, text in enumerate(texts) for w in self.windows(text)]
-        results = self.score_inputs([w for _, w in pieces])
+        if not texts:
+            return []
+        inputs, owners = self.windows(texts)
         best: dict[int, Scores] = {}
-        for (i, _), scores in zip(pieces, results, strict=True):
+        for i, scores in zip(owners, self.score_inputs(inputs), strict=True):
             if i not in best or max(scores.values()) > max(best[i].values()):
                 best[i] = scores
         return [best[i] for i in range(len(texts))]

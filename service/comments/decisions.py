@@ -24,17 +24,20 @@ def pending_revision(moderation_id: str, revision: int) -> Moderation | None:
 def duplicate_count(m: Moderation, *, window_hours: int) -> int:
     """Other comments on the site with the same folded text, posted within the window before this one."""
     since = m.created_at - timedelta(hours=window_hours)
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Moderation)
-        .where(
-            Moderation.site_id == m.site_id,
-            Moderation.content_hash == m.content_hash,
-            Moderation.id != m.id,
-            Moderation.created_at >= since,
-            Moderation.created_at <= m.created_at,
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Moderation)
+            .where(
+                Moderation.site_id == m.site_id,
+                Moderation.content_hash == m.content_hash,
+                Moderation.id != m.id,
+                Moderation.created_at >= since,
+                Moderation.created_at <= m.created_at,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def author_approved_count(m: Moderation) -> int:
@@ -46,16 +49,19 @@ def author_approved_count(m: Moderation) -> int:
         same_author.append(Moderation.author_email == m.author_email)
     if not same_author:
         return 0
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Moderation)
-        .where(
-            Moderation.site_id == m.site_id,
-            Moderation.id != m.id,
-            Moderation.status == "approved",
-            or_(*same_author),
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Moderation)
+            .where(
+                Moderation.site_id == m.site_id,
+                Moderation.id != m.id,
+                Moderation.status == "approved",
+                or_(*same_author),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def store_decision(

@@ -157,7 +157,11 @@ def decode_cursor(cursor: str) -> str:
 
 
 def list_moderations(
-    site: Site, *, status: str | None = None, comment_id: str | None = None, limit: int = 50,
+    site: Site,
+    *,
+    status: str | None = None,
+    comment_id: str | None = None,
+    limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[Moderation], str | None]:
     """The site's moderations newest first, a page at a time (keyset pagination on the time-ordered id)."""
@@ -175,7 +179,12 @@ def list_moderations(
 
 
 def apply_verdict(
-    m: Moderation, *, decision: str, category: str | None, note: str | None, max_age: float,
+    m: Moderation,
+    *,
+    decision: str,
+    category: str | None,
+    note: str | None,
+    max_age: float,
     decided_by: str = "moderator",
 ) -> WebhookEvent:
     """Record a human decision and the webhook event that carries it, in one transaction."""

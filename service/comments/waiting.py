@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -61,7 +62,5 @@ def wait_for_decision(moderation_id: str, revision: int, seconds: float) -> bool
                 pubsub = None
     finally:
         if pubsub is not None:
-            try:
+            with contextlib.suppress(Exception):
                 pubsub.close()
-            except Exception:
-                pass

@@ -96,15 +96,15 @@ def metrics() -> Response:
     for status, count in db.session.execute(select(Moderation.status, func.count()).group_by(Moderation.status)):
         by_status.labels(status).set(count)
     by_state = Gauge("moderation_webhook_events", "Webhook events by state", ["state"], registry=registry)
-    for state, count in db.session.execute(
-        select(WebhookEvent.state, func.count()).group_by(WebhookEvent.state)
-    ):
+    for state, count in db.session.execute(select(WebhookEvent.state, func.count()).group_by(WebhookEvent.state)):
         by_state.labels(state).set(count)
     oldest = db.session.scalar(
         select(func.min(WebhookEvent.created_at)).where(WebhookEvent.state.in_(OPEN_STATES))
     )
     Gauge(
-        "moderation_webhook_oldest_open_seconds", "Age of the oldest undelivered webhook event", registry=registry
+        "moderation_webhook_oldest_open_seconds",
+        "Age of the oldest undelivered webhook event",
+        registry=registry,
     ).set((time.time() - oldest.timestamp()) if oldest else 0)
     db.session.rollback()
     try:

@@ -63,7 +63,9 @@ class PolicySchema(Schema):
     toxicity = fields.Nested(ToxicityThresholdsSchema)
     spam = fields.Nested(ThresholdSchema)
     max_links = fields.Integer(validate=validate.Range(0, 1000))
-    blocked_words = fields.List(fields.String(validate=validate.Length(1, 100)), validate=validate.Length(max=1000))
+    blocked_words = fields.List(
+        fields.String(validate=validate.Length(1, 100)), validate=validate.Length(max=1000)
+    )
     watch_words = fields.List(fields.String(validate=validate.Length(1, 100)), validate=validate.Length(max=1000))
     trust_approved_authors = fields.Boolean()
     duplicate_window_hours = fields.Integer(validate=validate.Range(0, 24 * 365))

@@ -112,8 +112,13 @@ def active_secrets(site: Site) -> list[str]:
     return [e["secret"] for e in active_secret_entries(site)]
 
 
-def update_site(site: Site, *, webhook_url: str | None = None, policy: dict | None = None,
-                rate_limit_per_minute: int | None = None) -> Site:
+def update_site(
+    site: Site,
+    *,
+    webhook_url: str | None = None,
+    policy: dict | None = None,
+    rate_limit_per_minute: int | None = None,
+) -> Site:
     """Change a site's webhook URL, policy overrides (replacing them) or rate limit."""
     if webhook_url is not None:
         if not webhook_url.startswith(("http://", "https://")):

@@ -45,7 +45,9 @@ def signed_headers(active_secrets: list[str], msg_id: str, timestamp: int, body:
     }
 
 
-def verify(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300, now: int | None = None) -> bool:
+def verify(
+    secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300, now: int | None = None
+) -> bool:
     """True if any `v1` signature in the headers matches and the timestamp is within `tolerance` seconds."""
     import time
 

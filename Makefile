@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` starts the whole service, `make test` installs what the
+# tests need and runs them. Everything lives in .venv; nothing is installed globally but Debian packages.
+
+PORT ?= 8000
+VENV ?= .venv
+PYTHON ?= python3
+PIP = $(VENV)/bin/pip
+PY = $(VENV)/bin/python
+
+.PHONY: run test test-fast lint format system-test-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# torch is pinned to the CPU wheel; a looser pin would pull a GB-sized CUDA build.
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/moderation run --port $(PORT)
+
+# The tests start their own PostgreSQL server and drive Chromium: Debian's packages, installed if missing.
+system-test-deps:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+test: $(VENV)/.installed-test system-test-deps
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check service workers tests
+	$(VENV)/bin/ruff format --check service workers tests
+
+format: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check --fix service workers tests
+	$(VENV)/bin/ruff format service workers tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache bench/results tests/artifacts
