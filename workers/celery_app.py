@@ -21,6 +21,10 @@ from workers.toxicity import ModelUnavailable
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
 log = logging.getLogger("workers")
+if flask_app.config["LOG_LEVEL"].upper() != "DEBUG":
+    # Celery logs every task received and finished; the tasks log one line per decision instead.
+    for noisy in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 _heartbeat = {}
 
 

@@ -123,6 +123,8 @@ def moderate(items: list[tuple[str, int]]) -> int:
         if not event:
             continue
         decided += 1
+        why = ", ".join(r["code"] for r in d.reasons)
+        log.info("%s revision %d: %s%s", job.moderation_id, job.revision, d.decision, f" ({why})" if why else "")
         deliver_webhook.apply_async([event.id], queue="webhooks")
         try:
             redis_client(current_app).publish(DECIDED_CHANNEL.format(id=job.moderation_id), d.decision)

