@@ -45,8 +45,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.docs import docs_assets
     from service.errors import register_error_handlers
     from service.health.routes import blp as health_blp
+    from service.webhooks.routes import blp as webhooks_blp
 
     api.register_blueprint(comments_blp, parameters=[], security=[{"bearer": []}])
+    api.register_blueprint(webhooks_blp, parameters=[], security=[{"bearer": []}])
     api.register_blueprint(health_blp)
     app.register_blueprint(docs_assets)
     register_error_handlers(app)

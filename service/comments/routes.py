@@ -19,6 +19,7 @@ from service.comments.schemas import (
     ModerationSchema,
 )
 from service.comments.waiting import requested_wait, wait_for_decision
+from service.pagination import CursorError
 from service.queueing import enqueue_delivery, enqueue_scoring
 from service.webhooks.store import latest_events
 
@@ -75,7 +76,7 @@ class Comments(MethodView):
         """List the site's moderation records, newest first"""
         try:
             rows, next_cursor = store.list_moderations(g.site, **args)
-        except store.CursorError:
+        except CursorError:
             abort(400, message="Invalid cursor.", errors={"query": {"cursor": ["Not a cursor from this API."]}})
         events = latest_events([m.id for m in rows])
         return {"items": [to_record(m, events.get(m.id)) for m in rows], "next_cursor": next_cursor}

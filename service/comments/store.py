@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 import unicodedata
@@ -15,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.comments.models import STATUS_OF_DECISION, Moderation
 from service.extensions import db
+from service.pagination import decode_cursor, encode_cursor
 from service.sites.models import Site
 from service.timeutil import isoformat, utcnow
 from service.webhooks.models import WebhookEvent
@@ -23,10 +22,6 @@ from service.webhooks.store import create_event
 Outcome = Literal["created", "repeat", "edited"]
 
 _SPACE = re.compile(r"\s+")
-
-
-class CursorError(ValueError):
-    """A list cursor that this service did not issue."""
 
 
 def content_fingerprint(content: str) -> str:
@@ -142,20 +137,6 @@ def get_moderation(site: Site, moderation_id: str) -> Moderation | None:
     return m if m is not None and m.site_id == site.id else None
 
 
-def encode_cursor(moderation_id: str) -> str:
-    return base64.urlsafe_b64encode(moderation_id.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        raise CursorError("not a cursor from this API") from None
-    if not value.startswith("mod_"):
-        raise CursorError("not a cursor from this API")
-    return value
-
-
 def list_moderations(
     site: Site,
     *,
@@ -171,7 +152,7 @@ def list_moderations(
     if comment_id:
         query = query.where(Moderation.comment_id == comment_id)
     if cursor:
-        query = query.where(Moderation.id < decode_cursor(cursor))
+        query = query.where(Moderation.id < decode_cursor(cursor, "mod_"))
     rows = list(db.session.scalars(query.order_by(Moderation.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -12,6 +12,7 @@ from service.comments.models import Moderation
 from service.comments.records import to_record
 from service.extensions import db
 from service.ids import new_id
+from service.pagination import decode_cursor, encode_cursor
 from service.timeutil import isoformat, utcnow
 from service.webhooks.models import OPEN_STATES, WebhookAttempt, WebhookEvent
 
@@ -134,6 +135,21 @@ def latest_events(moderation_ids: list[str]) -> dict[str, WebhookEvent]:
         .order_by(WebhookEvent.moderation_id, WebhookEvent.id)
     )
     return {e.moderation_id: e for e in rows}  # ids sort by time: the last one per moderation wins
+
+
+def list_events(
+    site_id: str, *, state: str | None = None, limit: int = 50, cursor: str | None = None
+) -> tuple[list[WebhookEvent], str | None]:
+    """A site's webhook events, newest first, a page at a time."""
+    query = select(WebhookEvent).where(WebhookEvent.site_id == site_id)
+    if state:
+        query = query.where(WebhookEvent.state == state)
+    if cursor:
+        query = query.where(WebhookEvent.id < decode_cursor(cursor, "msg_"))
+    rows = list(db.session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1].id) if more and rows else None)
 
 
 def overdue_events(*, older_than: datetime, limit: int = 500) -> list[str]:

@@ -385,3 +385,45 @@ def test_unexpected_content_type_is_refused(stack: Stack, site: dict) -> None:
     )
     assert code in (415, 422) and err["message"]
     assert json.dumps(stack.call("GET", "/v1/comments", site["key"])[1]["items"]) == "[]"
+
+
+def test_failed_event_is_listed_with_its_attempts_and_can_be_redelivered(
+    stack: Stack, site: dict, receiver: Receiver, cid: str
+) -> None:
+    """Once retries give up, can the platform find the failed event, see why, and have it sent again?"""
+    from datetime import timedelta
+
+    from service.extensions import db
+    from service.timeutil import utcnow
+    from service.webhooks.models import WebhookEvent
+    from tests.support.processes import wait_for
+
+    receiver.plan[cid] = [500] * 50
+    post(stack, site, {"comment_id": cid, "content": "Down for maintenance?"})
+    receiver.wait(cid, 2)
+    # Stand-in for 24 hours of failures: close the event's retry window, so the next failure is its last.
+    with stack.app().app_context():
+        event = db.session.scalars(db.select(WebhookEvent).where(WebhookEvent.site_id == site["id"])).one()
+        event.retry_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        event_id = event.id
+
+    def failed() -> dict | None:
+        _, page, _ = stack.call("GET", "/v1/webhooks/events?state=failed", site["key"])
+        return page["items"][0] if page["items"] else None
+
+    listed = wait_for(failed, 20)
+    assert listed["id"] == event_id and listed["last_status"] == 500 and "HTTP 500" in listed["last_error"]
+    code, detail, _ = stack.call("GET", f"/v1/webhooks/events/{event_id}", site["key"])
+    assert code == 200 and len(detail["attempt_log"]) == detail["attempts"] >= 3
+    assert all(a["status_code"] == 500 for a in detail["attempt_log"])
+
+    receiver.plan[cid] = []
+    code, reopened, _ = stack.call("POST", f"/v1/webhooks/events/{event_id}/redeliver", site["key"])
+    assert code == 202 and reopened["state"] == "pending"
+    last = wait_for(
+        lambda: (lambda got: got[-1] if got[-1]["answered"] == 200 else None)(receiver.for_comment(cid)), 20
+    )
+    assert last["headers"]["webhook-id"] == event_id
+    other = stack.create_site(receiver.url)
+    assert stack.call("POST", f"/v1/webhooks/events/{event_id}/redeliver", other["key"])[0] == 404

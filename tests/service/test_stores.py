@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 
 from service.comments import decisions, store
 from service.extensions import db
+from service.pagination import CursorError, decode_cursor, encode_cursor
 from service.sites import store as sites
 from service.timeutil import utcnow
 from service.webhooks import store as events
@@ -150,5 +151,7 @@ def test_cursor_pages_and_foreign_cursors(app: Flask) -> None:
     assert [m.comment_id for m in page] == ["2", "1"] and cursor
     page, cursor = store.list_moderations(site, limit=2, cursor=cursor)
     assert [m.comment_id for m in page] == ["0"] and cursor is None
-    with pytest.raises(store.CursorError):
-        store.decode_cursor("!!!")
+    with pytest.raises(CursorError):
+        decode_cursor("!!!", "mod_")
+    with pytest.raises(CursorError):
+        decode_cursor(encode_cursor("msg_01"), "mod_")

@@ -105,3 +105,32 @@ def test_fallback_scores_toxicity_only() -> None:
     rude, kind = scorer.score(["fuck off you idiot", "have a lovely day"])
     assert rude["toxicity"] > 0.9 > 0.2 > kind["toxicity"]
     assert all(rude[k] is None for k in LABELS if k != "toxicity")
+
+
+def test_released_style_checkpoint_loads_offline_from_hf_dir(
+    tmp_path: Path, tiny_model: tuple[Path, Path]
+) -> None:
+    """A released Detoxify checkpoint names a hub model ("bert-base-uncased"): does MODERATION_TOXICITY_HF_DIR
+    make it load offline, taking the label count from the checkpoint (not the folder's config.json)?"""
+    import json
+    import shutil
+
+    import torch
+
+    ckpt, hf = tiny_model
+    loaded = torch.load(ckpt, weights_only=False)
+    loaded["config"]["arch"]["args"]["model_type"] = "bert-base-uncased"
+    released = tmp_path / "toxic_original.ckpt"
+    torch.save(loaded, released)
+    folder = tmp_path / "hf"
+    shutil.copytree(hf, folder)
+    config = json.loads((folder / "config.json").read_text())
+    for key in ("id2label", "label2id"):
+        config.pop(key, None)  # a stock BERT config: two labels
+    (folder / "config.json").write_text(json.dumps(config))
+
+    without = resolve_model(str(released), hf_dir=None, model_dir=str(tmp_path))
+    assert without.kind == "fallback" and "MODERATION_TOXICITY_HF_DIR" in without.detail
+    spec = resolve_model(str(released), hf_dir=str(folder), model_dir=str(tmp_path))
+    (scores,) = load_scorer(spec).score(["you zork"])
+    assert set(scores) == set(LABELS) and scores["insult"] > 0.9
