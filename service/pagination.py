@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
+
+from sqlalchemy import Select
+
+from service.extensions import db
 
 
 class CursorError(ValueError):
@@ -24,3 +29,11 @@ def decode_cursor(cursor: str, prefix: str) -> str:
     if not value.startswith(prefix):
         raise CursorError("not a cursor from this API")
     return value
+
+
+def page(query: Select, id_column: Any, *, prefix: str, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    """One page of `query`'s rows, newest (highest id) first, and the cursor of the next page or None."""
+    if cursor:
+        query = query.where(id_column < decode_cursor(cursor, prefix))
+    rows = list(db.session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
+    return rows[:limit], (encode_cursor(rows[limit - 1].id) if len(rows) > limit else None)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.comments.models import STATUS_OF_DECISION, Moderation
 from service.extensions import db
-from service.pagination import decode_cursor, encode_cursor
+from service.pagination import page
 from service.sites.models import Site
 from service.timeutil import isoformat, utcnow
 from service.webhooks.models import WebhookEvent
@@ -151,12 +151,7 @@ def list_moderations(
         query = query.where(Moderation.status == status)
     if comment_id:
         query = query.where(Moderation.comment_id == comment_id)
-    if cursor:
-        query = query.where(Moderation.id < decode_cursor(cursor, "mod_"))
-    rows = list(db.session.scalars(query.order_by(Moderation.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more and rows else None)
+    return page(query, Moderation.id, prefix="mod_", limit=limit, cursor=cursor)
 
 
 def apply_verdict(

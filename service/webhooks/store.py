@@ -12,7 +12,7 @@ from service.comments.models import Moderation
 from service.comments.records import to_record
 from service.extensions import db
 from service.ids import new_id
-from service.pagination import decode_cursor, encode_cursor
+from service.pagination import page
 from service.timeutil import isoformat, utcnow
 from service.webhooks.models import OPEN_STATES, WebhookAttempt, WebhookEvent
 
@@ -144,12 +144,7 @@ def list_events(
     query = select(WebhookEvent).where(WebhookEvent.site_id == site_id)
     if state:
         query = query.where(WebhookEvent.state == state)
-    if cursor:
-        query = query.where(WebhookEvent.id < decode_cursor(cursor, "msg_"))
-    rows = list(db.session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more and rows else None)
+    return page(query, WebhookEvent.id, prefix="msg_", limit=limit, cursor=cursor)
 
 
 def overdue_events(*, older_than: datetime, limit: int = 500) -> list[str]:
