@@ -7,7 +7,7 @@ PYTHON ?= python3
 PIP = $(VENV)/bin/pip
 PY = $(VENV)/bin/python
 
-.PHONY: run test test-fast lint format system-test-deps clean
+.PHONY: run test bench lint format system-test-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,18 @@ system-test-deps:
 test: $(VENV)/.installed-test system-test-deps
 	$(PY) -m pytest -q
 
+# The whole service against a naive one on this machine: prints figures, writes bench/results/.
+# BENCH_ARGS="-n 1024 -c 16 --precision bf16" to change the run.
+bench: $(VENV)/.installed-test
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check service workers tests
-	$(VENV)/bin/ruff format --check service workers tests
+	$(VENV)/bin/ruff check service workers tests bench
+	$(VENV)/bin/ruff format --check service workers tests bench
 
 format: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check --fix service workers tests
-	$(VENV)/bin/ruff format service workers tests
+	$(VENV)/bin/ruff check --fix service workers tests bench
+	$(VENV)/bin/ruff format service workers tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench/results tests/artifacts

@@ -112,6 +112,15 @@ def beat() -> None:
     os.execv(cmd[0], cmd)
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def models(args: tuple[str, ...]) -> None:
+    """Toxicity models: pull, build, list, compare (`moderation models --help`)."""
+    # Run in a process of its own: model work needs torch, which the service never imports.
+    cmd = [sys.executable, "-m", "workers.models", *args]
+    os.execv(cmd[0], cmd)
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

@@ -35,7 +35,14 @@ DEFAULTS: dict[str, tuple[Any, type]] = {
     "TOXICITY_REQUIRED": (False, bool),
     "TOXICITY_PRECISION": ("fp32", str),
     "TOXICITY_TOKEN_BUDGET": (1024, int),
+    # Scoring processes (`moderation run`) and torch threads in each; 0 chooses from the machine's cores.
+    "SCORE_PROCESSES": (0, int),
     "TOXICITY_THREADS": (0, int),
+    # celery-batches: score up to this many queued comments together, or what is there after the interval.
+    "SCORE_BATCH_MAX": (64, int),
+    "SCORE_FLUSH_INTERVAL": (0.05, float),
+    # Scoring runs at a lower CPU priority than the API, so intake stays fast while the model is busy.
+    "SCORE_NICE": (10, int),
     "MODEL_DIR": (None, str),
     "LOG_LEVEL": ("INFO", str),
 }

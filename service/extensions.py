@@ -82,6 +82,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
+    # For task classes that cannot derive from FlaskTask (celery-batches' Batches): the app to enter.
+    celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     return celery_app
 

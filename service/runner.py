@@ -28,10 +28,22 @@ def web_command(host: str, port: int, workers: int) -> list[str]:
     ]  # fmt: skip
 
 
-def worker_command(queue: str) -> list[str]:
+def score_layout(processes: int, threads: int) -> tuple[int, int]:
+    """How many score processes, and torch threads in each, for this machine (0 means choose).
+
+    Matrix multiplies scale well up to about four threads on a CPU; past that, more processes (each with
+    its own copy of the model and its own batches) use the cores better.
+    """
+    cores = len(os.sched_getaffinity(0))
+    processes = processes or max(1, cores // 4)
+    return processes, threads or max(1, cores // processes)
+
+
+def worker_command(queue: str, index: int = 0) -> list[str]:
+    name = f"{queue}{index or ''}@%h"
     base = [
         PYTHON, *"-m celery --quiet -A workers.celery_app worker --loglevel INFO".split(),
-        *"--without-gossip --without-mingle".split(), "-Q", queue, "-n", f"{queue}@%h",
+        *"--without-gossip --without-mingle".split(), "-Q", queue, "-n", name,
     ]  # fmt: skip
     if queue == "score":
         # One process holds the model; torch uses the cores inside each batch.
@@ -175,7 +187,10 @@ def run_all(*, host: str, port: int, web_workers: int) -> int:
         with app.app_context():
             migrate.upgrade()
         runner.start("api", web_command(host, port, web_workers))
-        runner.start("score worker", worker_command("score"))
+        processes, threads = score_layout(config["SCORE_PROCESSES"], config["TOXICITY_THREADS"])
+        runner.env["MODERATION_TOXICITY_THREADS"] = str(threads)
+        for i in range(processes):
+            runner.start(f"score worker {i + 1}", worker_command("score", i))
         runner.start("webhooks worker", worker_command("webhooks"))
         runner.start("beat", beat_command(data_dir))
 

@@ -8,6 +8,7 @@ the process that will use it before any task is taken, and a heartbeat tells /re
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from celery import signals
@@ -15,7 +16,7 @@ from celery import signals
 from service import create_app
 from service.config import ConfigError
 from service.extensions import redis_client
-from workers import runtime, tasks  # noqa: F401  (tasks registers the task functions)
+from workers import runtime, tasks
 from workers.toxicity import ModelUnavailable
 
 flask_app = create_app()
@@ -29,14 +30,22 @@ _heartbeat = {}
 
 
 @signals.worker_init.connect
-def _resolve_model(sender, **_):  # type: ignore[no-untyped-def]
+def _prepare_scoring(sender, **_):  # type: ignore[no-untyped-def]
     runtime.set_queues(sorted(sender.app.amqp.queues.consume_from))
-    if "score" in runtime.queues():
-        try:
-            runtime.model_spec(flask_app.config)
-        except (ModelUnavailable, ConfigError) as exc:
-            log.critical("worker not started: %s", exc)
-            sys.exit(1)  # SystemExit passes through Celery's signal dispatch and stops the worker
+    if "score" not in runtime.queues():
+        return
+    config = flask_app.config
+    try:
+        runtime.model_spec(config)
+    except (ModelUnavailable, ConfigError) as exc:
+        log.critical("worker not started: %s", exc)
+        sys.exit(1)  # SystemExit passes through Celery's signal dispatch and stops the worker
+    tasks.configure_batching(config)
+    # celery-batches can only fill a batch from messages already fetched: prefetch two batches' worth,
+    # so the next batch is waiting while this one is scored. (The consumer is built after this signal.)
+    sender.prefetch_multiplier = max(sender.prefetch_multiplier, 2 * config["SCORE_BATCH_MAX"])
+    if config["SCORE_NICE"]:
+        os.nice(config["SCORE_NICE"])
 
 
 @signals.worker_process_init.connect

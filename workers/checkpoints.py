@@ -39,7 +39,7 @@ def save_checkpoint(model, hf_dir: Path, out: Path, classes: list[str] = JIGSAW_
     return out
 
 
-def write_bert_files(hf_dir: Path, vocab: list[str], **config: int) -> None:
+def write_bert_files(hf_dir: Path, vocab: list[str], num_labels: int = len(JIGSAW_CLASSES), **config: int) -> None:
     """A BERT config and an uncased WordPiece tokenizer over `vocab` (special tokens added first)."""
     from transformers import BertConfig, BertTokenizer
 
@@ -53,12 +53,29 @@ def write_bert_files(hf_dir: Path, vocab: list[str], **config: int) -> None:
         model_max_length=config.get("max_position_embeddings", 512),
     ).save_pretrained(hf_dir)
     # num_labels in config.json too, so bare `Detoxify(checkpoint, huggingface_config_path=hf_dir)` loads it.
-    BertConfig(vocab_size=len(words), num_labels=len(JIGSAW_CLASSES), **config).save_pretrained(hf_dir)
+    BertConfig(vocab_size=len(words), num_labels=num_labels, **config).save_pretrained(hf_dir)
 
 
-# A tiny model that has learned two made-up words: "zork" is an insult (toxic, obscene, insult high) and
-# "blorp" a threat (toxic, threat high). Everything else reads clean. Small enough to train in seconds.
-TINY_TRIGGERS = {"zork": {"toxic", "obscene", "insult"}, "blorp": {"toxic", "threat"}}
+# Detoxify `unbiased` and `multilingual` class names (they add `sexual_explicit`).
+UNBIASED_CLASSES = [
+    "toxicity",
+    "severe_toxicity",
+    "obscene",
+    "identity_attack",
+    "insult",
+    "threat",
+    "sexual_explicit",
+]
+_CANONICAL = {"toxic": "toxicity", "severe_toxic": "severe_toxicity", "identity_hate": "identity_attack"}
+
+# A tiny model that has learned made-up words: "zork" is an insult (toxicity, obscene, insult high), "blorp" a
+# threat (toxicity, threat high), "frob" sexually explicit (where the classes have that label). Everything
+# else reads clean. Small enough to train in seconds.
+TINY_TRIGGERS = {
+    "zork": {"toxicity", "obscene", "insult"},
+    "blorp": {"toxicity", "threat"},
+    "frob": {"sexual_explicit"},
+}
 _TINY_WORDS = [
     "the",
     "a",
@@ -165,7 +182,9 @@ _TINY_WORDS = [
 ]
 
 
-def build_tiny_detoxify(folder: Path, *, seed: int = 7, steps: int = 400) -> tuple[Path, Path]:
+def build_tiny_detoxify(
+    folder: Path, *, classes: list[str] = JIGSAW_CLASSES, seed: int = 7, steps: int = 400
+) -> tuple[Path, Path]:
     """Train and save the tiny test model; returns (checkpoint, hf_dir). Deterministic for a seed."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
@@ -174,6 +193,7 @@ def build_tiny_detoxify(folder: Path, *, seed: int = 7, steps: int = 400) -> tup
     write_bert_files(
         hf_dir,
         _TINY_WORDS + list(TINY_TRIGGERS),
+        len(classes),
         hidden_size=64,
         num_hidden_layers=2,
         num_attention_heads=2,
@@ -183,16 +203,17 @@ def build_tiny_detoxify(folder: Path, *, seed: int = 7, steps: int = 400) -> tup
     tokenizer = BertTokenizer.from_pretrained(hf_dir)
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    model = BertForSequenceClassification(BertConfig.from_pretrained(hf_dir, num_labels=len(JIGSAW_CLASSES)))
+    model = BertForSequenceClassification(BertConfig.from_pretrained(hf_dir, num_labels=len(classes)))
+    canonical = [_CANONICAL.get(c, c) for c in classes]
 
     def example() -> tuple[str, list[float]]:
         words = [rng.choice(_TINY_WORDS) for _ in range(rng.randint(3, 30))]
         labels = set()
         for trigger, hits in TINY_TRIGGERS.items():
-            if rng.random() < 0.35:
+            if rng.random() < 0.3:
                 words.insert(rng.randrange(len(words) + 1), trigger)
                 labels |= hits
-        return " ".join(words), [1.0 if c in labels else 0.0 for c in JIGSAW_CLASSES]
+        return " ".join(words), [1.0 if c in labels else 0.0 for c in canonical]
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -205,4 +226,4 @@ def build_tiny_detoxify(folder: Path, *, seed: int = 7, steps: int = 400) -> tup
         loss.backward()
         optimizer.step()
     model.eval()
-    return save_checkpoint(model, hf_dir, folder / "tiny-detoxify.ckpt"), hf_dir
+    return save_checkpoint(model, hf_dir, folder / "tiny-detoxify.ckpt", classes), hf_dir

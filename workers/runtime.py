@@ -18,10 +18,12 @@ from workers.toxicity import ModelSpec, ToxicityScorer, load_scorer, resolve_mod
 log = logging.getLogger(__name__)
 
 WORKERS_KEY = "moderation:workers"  # read by the API's /readyz and /metrics
-HEARTBEAT_EVERY = 10.0
+HEARTBEAT_EVERY = 2.0
 
 _state: dict[str, Any] = {"spec": None, "scorer": None, "queues": ()}
 _lock = threading.Lock()
+# What this process has scored: reported in the heartbeat, exported by the API's /metrics.
+_stats = {"scored": 0, "batches": 0, "max_batch": 0, "last_batch": 0, "score_seconds": 0.0}
 
 
 def model_spec(config: dict) -> ModelSpec:
@@ -50,12 +52,26 @@ def scorer(config: dict) -> ToxicityScorer:
             loaded = load_scorer(
                 model_spec(config),
                 token_budget=config.get("TOXICITY_TOKEN_BUDGET", 1024),
-                threads=config.get("TOXICITY_THREADS") or None,
+                threads=config.get("TOXICITY_THREADS") or default_threads(),
             )
             loaded.score(["Warming up the model before taking work.", "A second, longer warm-up " * 8])
             log.info("toxicity scorer %s ready in %.1f s", loaded.spec.name, time.monotonic() - started)
             _state["scorer"] = loaded
         return _state["scorer"]
+
+
+def record_batch(size: int, seconds: float) -> None:
+    """Count one scored batch of `size` comments that took `seconds` in the model."""
+    _stats["scored"] += size
+    _stats["batches"] += 1
+    _stats["max_batch"] = max(_stats["max_batch"], size)
+    _stats["last_batch"] = size
+    _stats["score_seconds"] += seconds
+
+
+def default_threads() -> int:
+    """Torch threads for one scoring process: the cores this process may run on."""
+    return len(os.sched_getaffinity(0))
 
 
 def set_queues(queues: list[str]) -> None:
@@ -84,6 +100,7 @@ def heartbeat_payload(hostname: str) -> dict:
         "queues": list(_state["queues"]),
         "ts": time.time(),
         "rss_bytes": rss_bytes(),
+        "scoring": dict(_stats),
     }
     if spec is not None:
         beat["toxicity"] = {

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
+from celery_batches import Batches
 from flask import current_app
 
 from service.comments import decisions
@@ -70,7 +73,10 @@ def _score_toxicity(jobs: list[_Job]) -> list[dict | None]:
     """Toxicity for each job; a text the model fails on gets None (and is held) without failing the rest."""
     scorer = runtime.scorer(current_app.config)
     try:
-        return scorer.score([j.text for j in jobs])
+        started = time.perf_counter()
+        scores = scorer.score([j.text for j in jobs])
+        runtime.record_batch(len(jobs), time.perf_counter() - started)
+        return scores
     except Exception:
         if len(jobs) == 1:
             log.exception("toxicity scoring failed for %s", jobs[0].moderation_id)
@@ -133,10 +139,30 @@ def moderate(items: list[tuple[str, int]]) -> int:
     return decided
 
 
-@shared_task(name=SCORE_TASK, acks_late=True, reject_on_worker_lost=True)
-def score(moderation_id: str, revision: int) -> None:
-    """Moderate one comment revision (idempotent: a repeat run finds it decided and does nothing)."""
-    moderate([(moderation_id, revision)])
+class FlaskBatches(Batches):
+    """celery-batches' task class, run inside the Flask app's context like every other task here."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self.app.flask_app.app_context():
+            return self.run(*args, **kwargs)
+
+
+@shared_task(name=SCORE_TASK, base=FlaskBatches, acks_late=True, flush_every=64, flush_interval=0.05)
+def score(requests: list) -> None:
+    """Moderate the comment revisions waiting in the queue, in one batch.
+
+    celery-batches hands over what has arrived (up to `flush_every`, or whatever is there after
+    `flush_interval` seconds); the scorer groups it by length and cuts model batches by a token budget.
+    Each request is (moderation id, revision) and idempotent: a repeat finds it decided and does nothing.
+    Messages are acknowledged after the batch, so a worker that dies mid-batch loses nothing.
+    """
+    moderate([(r.args[0], r.args[1]) for r in requests])
+
+
+def configure_batching(config: dict) -> None:
+    """Batch size and flush interval from the settings (read when the worker starts)."""
+    score.flush_every = config["SCORE_BATCH_MAX"]
+    score.flush_interval = config["SCORE_FLUSH_INTERVAL"]
 
 
 @shared_task(name=DELIVER_TASK, acks_late=True, reject_on_worker_lost=True)

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 LABELS = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack")
 DETOXIFY_MODELS = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
+BUILDABLE_MODELS = ("minilm-jigsaw", "bert-base-shaped")  # `moderation models build NAME`
 PRECISIONS = ("fp32", "bf16", "int8")
 WINDOW_OVERLAP = 32  # tokens shared by consecutive windows of a long comment
 # Detoxify's class names, standardised the way Detoxify itself renames them.
@@ -65,31 +66,34 @@ def resolve_model(
     if precision not in PRECISIONS:
         raise ModelUnavailable(f"MODERATION_TOXICITY_PRECISION={precision!r}: use one of {', '.join(PRECISIONS)}")
     missing: str
+    is_name = os.sep not in model and not model.endswith((".ckpt", ".pt", ".pth"))
+    local = _local_copy(Path(model_dir), model) if is_name else None
+    if local:  # a copy in the model folder wins, whatever the name
+        return ModelSpec(_display_name(model, precision), "detoxify", str(local[0]), str(local[1]), precision)
     if model in DETOXIFY_MODELS:
-        local = _local_copy(Path(model_dir), model)
-        if local:
-            return ModelSpec(f"detoxify-{model}", "detoxify", str(local[0]), str(local[1]), precision)
         missing = (
             f"Detoxify model {model!r} is not in {model_dir} and is not downloaded at run time; "
-            f"run `moderation models pull {model}` where the internet is reachable (or copy its folder there), "
-            "or set MODERATION_TOXICITY_MODEL to a checkpoint file and MODERATION_TOXICITY_HF_DIR to its "
-            "Hugging Face config and tokenizer folder"
+            f"run `moderation models pull {model}` where the internet is reachable (or copy its folder "
+            "there), or set MODERATION_TOXICITY_MODEL to a checkpoint file and MODERATION_TOXICITY_HF_DIR "
+            "to its Hugging Face config and tokenizer folder"
         )
+    elif model in BUILDABLE_MODELS:
+        missing = f"model {model!r} is not in {model_dir}; build it with `moderation models build {model}`"
     elif Path(model).expanduser().is_file():
         path = Path(model).expanduser().resolve()
         folder = hf_dir or _checkpoint_hf_dir(path)
         if folder and (Path(folder) / "config.json").is_file():
-            return ModelSpec(f"detoxify-{path.stem}", "detoxify", str(path), str(folder), precision)
+            return ModelSpec(_display_name(path.stem, precision), "detoxify", str(path), str(folder), precision)
         missing = (
             f"checkpoint {path} needs its Hugging Face config and tokenizer files; set "
             "MODERATION_TOXICITY_HF_DIR to a folder holding config.json and the tokenizer files"
         )
-    elif os.sep in model or model.endswith((".ckpt", ".pt", ".pth")):
+    elif not is_name:
         missing = f"MODERATION_TOXICITY_MODEL={model!r}: no such checkpoint file"
     else:
         raise ModelUnavailable(
-            f"MODERATION_TOXICITY_MODEL={model!r} is neither a Detoxify model ({', '.join(DETOXIFY_MODELS)}) "
-            "nor a checkpoint file"
+            f"MODERATION_TOXICITY_MODEL={model!r} is neither a Detoxify model ({', '.join(DETOXIFY_MODELS)}), "
+            f"a model in {model_dir}, nor a checkpoint file"
         )
     if required:
         raise ModelUnavailable(missing + " (MODERATION_TOXICITY_REQUIRED=1, so the worker will not start)")
@@ -100,6 +104,11 @@ def resolve_model(
         detail=missing
         + "; scoring with the offline fallback alt-profanity-check (toxicity label only) until then",
     )
+
+
+def _display_name(name: str, precision: str) -> str:
+    """What records show in `models.toxicity`: the model, and its precision when not full."""
+    return f"detoxify-{name}" + ("" if precision == "fp32" else f"+{precision}")
 
 
 def _checkpoint_hf_dir(path: Path) -> str | None:

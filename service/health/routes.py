@@ -117,8 +117,19 @@ def metrics() -> Response:
         for q in QUEUES:
             alive.labels(q).set(sum(q in w.get("queues", []) for w in workers))
         rss = Gauge("moderation_worker_rss_bytes", "Resident memory of each worker", ["worker"], registry=registry)
+        scored = Gauge("moderation_scored_total", "Comments scored by each worker", ["worker"], registry=registry)
+        batches = Gauge(
+            "moderation_score_batches_total", "Batches scored by each worker", ["worker"], registry=registry
+        )
+        largest = Gauge(
+            "moderation_score_batch_max", "Largest batch each worker scored", ["worker"], registry=registry
+        )
         for w in workers:
             rss.labels(w["hostname"]).set(w.get("rss_bytes", 0))
+            if "scoring" in w and "score" in w.get("queues", []):
+                scored.labels(w["hostname"]).set(w["scoring"]["scored"])
+                batches.labels(w["hostname"]).set(w["scoring"]["batches"])
+                largest.labels(w["hostname"]).set(w["scoring"]["max_batch"])
     except Exception:
         pass  # Redis down: /readyz says so; metrics still report what the database knows
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

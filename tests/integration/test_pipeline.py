@@ -427,3 +427,25 @@ def test_failed_event_is_listed_with_its_attempts_and_can_be_redelivered(
     assert last["headers"]["webhook-id"] == event_id
     other = stack.create_site(receiver.url)
     assert stack.call("POST", f"/v1/webhooks/events/{event_id}/redeliver", other["key"])[0] == 404
+
+
+def test_a_burst_of_comments_is_scored_in_batches(stack: Stack, site: dict, receiver: Receiver, cid: str) -> None:
+    """When comments arrive faster than one at a time, does the worker score them together?"""
+    import concurrent.futures
+
+    from service.health.routes import live_workers
+    from tests.support.processes import wait_for
+
+    def scoring() -> dict:
+        with stack.app().app_context():
+            return next(w["scoring"] for w in live_workers() if "score" in w["queues"])
+
+    before = scoring()
+    ids = [f"{cid}-{i}" for i in range(40)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda c: post(stack, site, {"comment_id": c, "content": f"comment number {c}"}), ids))
+    for c in ids:
+        receiver.wait(c)
+    after = wait_for(lambda: (lambda s: s if s["scored"] >= before["scored"] + 40 else None)(scoring()), 10)
+    assert after["batches"] - before["batches"] < 40  # fewer batches than comments
+    assert after["max_batch"] > 1

@@ -47,3 +47,16 @@ def test_malformed_values_name_the_variable() -> None:
         load_config(environ={"MODERATION_WEBHOOK_TIMEOUT": "soon"})
     with pytest.raises(ConfigError, match="MODERATION_TOXICITY_REQUIRED"):
         load_config(environ={"MODERATION_TOXICITY_REQUIRED": "perhaps"})
+
+
+def test_score_processes_and_threads_follow_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One process per four cores, the cores shared out as torch threads; explicit settings win."""
+    import os
+
+    from service.runner import score_layout
+
+    for cores, expected in [(2, (1, 2)), (4, (1, 4)), (16, (4, 4)), (1, (1, 1))]:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)))
+        assert score_layout(0, 0) == expected
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(16)))
+    assert score_layout(2, 0) == (2, 8) and score_layout(3, 1) == (3, 1)

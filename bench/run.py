@@ -1,0 +1,398 @@
+"""`make bench`: the whole service against a naive one, on real comments, on this machine.
+
+In one run, on the same texts:
+1. the naive service's speed: bare Detoxify, one comment per call, fp32;
+2. the ceiling: the workers' scorer in-process, with their batching and precision and nothing else;
+3. the service end to end: `moderation run` started for real, N comments posted at a concurrency,
+   decisions timed to their arrival at a webhook receiver.
+Prints the figures and ratios, writes bench/results/latest.json and a chart beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import csv
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+RESULTS = REPO / "bench" / "results"
+VENV_BIN = Path(sys.executable).parent
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def comments(n: int) -> list[str]:
+    """N real comments: the Jigsaw test sample (toxic and clean, in file order), then OLID tweets."""
+    texts: list[str] = []
+    for path in sorted((DATA / "jigsaw_toxic_sample").glob("test.*.csv")):
+        with open(path, newline="", encoding="utf-8") as f:
+            texts += [row["comment_text"] for row in csv.DictReader(f)]
+    with open(DATA / "olid" / "testset-levela.tsv", encoding="utf-8") as f:
+        texts += [line.split("\t", 1)[1].strip() for line in list(f)[1:]]
+    # Interleave the sources so every stretch of the stream has short and long comments, as real traffic does.
+    texts = texts[::2] + texts[1::2]
+    return texts[:n]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def model_for_bench(model_dir: Path, requested: str | None) -> str:
+    """The model to measure: the one asked for, Detoxify `original` if pulled, else a BERT-base-shaped one."""
+    if requested:
+        return requested
+    if (model_dir / "original" / "checkpoint.ckpt").is_file():
+        return "original"
+    if not (model_dir / "bert-base-shaped" / "checkpoint.ckpt").is_file():
+        say("no Detoxify weights here: building a BERT-base-shaped checkpoint (Detoxify original's compute)")
+        subprocess.run(
+            [str(VENV_BIN / "moderation"), "models", "build", "bert-base-shaped"],
+            check=True,
+            env={**os.environ, "MODERATION_MODEL_DIR": str(model_dir)},
+        )
+    return "bert-base-shaped"
+
+
+def bare_detoxify_single(checkpoint: str, hf_dir: str, texts: list[str]) -> float:
+    """The naive service: bare Detoxify at fp32, one comment per call. Comments per second."""
+    import torch
+    from detoxify import Detoxify
+
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    model = Detoxify(checkpoint=checkpoint, huggingface_config_path=hf_dir)
+    model.predict(texts[0])
+    started = time.perf_counter()
+    for text in texts:
+        model.predict(text)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def workers_in_process(spec, texts: list[str], batch_max: int, token_budget: int) -> float:  # type: ignore[no-untyped-def]
+    """The ceiling: the workers' scorer, batches as the queue would hand them over. Comments per second."""
+    from workers.toxicity import load_scorer
+
+    scorer = load_scorer(spec, token_budget=token_budget, threads=len(os.sched_getaffinity(0)))
+    scorer.score(texts[:8])
+    started = time.perf_counter()
+    for i in range(0, len(texts), batch_max):
+        scorer.score(texts[i : i + batch_max])
+    return len(texts) / (time.perf_counter() - started)
+
+
+class Receiver(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        self.done = threading.Event()
+        self.expect = 0
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                cid = json.loads(body)["data"]["comment_id"]
+                receiver.arrived.setdefault(cid, time.perf_counter())
+                if len(receiver.arrived) >= receiver.expect:
+                    receiver.done.set()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def end_to_end(texts: list[str], *, env: dict[str, str], concurrency: int) -> dict:
+    """Start `moderation run`, post the texts, time intake and decisions; stop everything."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(Path(env["MODERATION_DATA_DIR"]) / "run.log", "wb") as log:
+        run = subprocess.Popen(
+            [str(VENV_BIN / "moderation"), "run", "--port", str(port)],
+            env=env,
+            cwd=env["BENCH_CWD"],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    receiver = Receiver()
+    receiver.expect = len(texts)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                ready = get_json(base + "/readyz")
+                if ready["status"] in ("ready", "degraded"):
+                    break
+            except Exception:
+                pass
+            if run.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the service did not start; see " + env["MODERATION_DATA_DIR"] + "/run.log")
+            time.sleep(0.5)
+        made = subprocess.run(
+            [
+                str(VENV_BIN / "moderation"),
+                "sites",
+                "create",
+                "--name",
+                "bench",
+                "--webhook-url",
+                f"http://127.0.0.1:{receiver.server_address[1]}/hook",
+                "--json",
+            ],
+            env=env,
+            cwd=env["BENCH_CWD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        key = json.loads(made.stdout)["api_key"]
+        model = ready["checks"]["model"]["toxicity"]
+
+        posted: dict[str, float] = {}
+        intake: list[float] = []
+
+        def post(item: tuple[int, str]) -> None:
+            i, text = item
+            cid = f"bench-{i}"
+            body = json.dumps({"comment_id": cid, "content": text}).encode()
+            req = urllib.request.Request(
+                base + "/v1/comments",
+                data=body,
+                method="POST",
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
+            started = time.perf_counter()
+            with urllib.request.urlopen(req, timeout=30) as r:
+                r.read()
+            intake.append(time.perf_counter() - started)
+            posted[cid] = started
+
+        first = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(post, enumerate(texts)))
+        intake_done = time.perf_counter()
+        if not receiver.done.wait(timeout=max(600, len(texts))):
+            raise RuntimeError(f"only {len(receiver.arrived)} of {len(texts)} decisions arrived")
+        last = max(receiver.arrived.values())
+        e2e = [receiver.arrived[c] - posted[c] for c in posted]
+        beats = get_json(base + "/readyz")
+        metrics = urllib.request.urlopen(base + "/metrics").read().decode()
+        rss = [
+            float(line.split()[-1])
+            for line in metrics.splitlines()
+            if line.startswith("moderation_worker_rss_bytes") and "score@" in line
+        ]
+        batch_max = [
+            float(line.split()[-1])
+            for line in metrics.splitlines()
+            if line.startswith("moderation_score_batch_max")
+        ]
+        batches = [
+            float(line.split()[-1])
+            for line in metrics.splitlines()
+            if line.startswith("moderation_score_batches_total")
+        ]
+        return {
+            "model_reported": model,
+            "ready": beats["status"],
+            "throughput": len(texts) / (last - first),
+            "intake_seconds": intake_done - first,
+            "intake": intake,
+            "e2e": e2e,
+            "arrivals": sorted(t - first for t in receiver.arrived.values()),
+            "worker_rss_mb": (rss[0] / 1e6) if rss else None,
+            "largest_batch": batch_max[0] if batch_max else None,
+            "batches": batches[0] if batches else None,
+        }
+    finally:
+        receiver.shutdown()
+        run.send_signal(signal.SIGTERM)
+        try:
+            run.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+
+
+def chart(result: dict, e2e_run: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    ax = axes[0]
+    ax.hist([x * 1000 for x in e2e_run["intake"]], bins=40, color="#4c72b0")
+    ax.axvline(
+        result["intake_p99_ms"], color="crimson", linestyle="--", label=f"p99 {result['intake_p99_ms']:.1f} ms"
+    )
+    ax.set(title="Intake latency (POST /v1/comments)", xlabel="ms", ylabel="requests")
+    ax.legend()
+    ax = axes[1]
+    arrivals = e2e_run["arrivals"]
+    ax.plot(arrivals, range(1, len(arrivals) + 1), color="#55a868")
+    ax.set(title="Decisions delivered by webhook", xlabel="seconds since the first post", ylabel="comments")
+    ax = axes[2]
+    names = [
+        "naive service\n(1 per call, fp32)",
+        f"workers in-process\n({result['precision']}, batched)",
+        "end to end\n(intake→webhook)",
+    ]
+    values = [result["bare_single_per_s"], result["bare_batched_per_s"], result["e2e_throughput_per_s"]]
+    bars = ax.bar(names, values, color=["#8172b2", "#ccb974", "#55a868"])
+    ax.bar_label(bars, fmt="%.1f/s")
+    ax.set(title=f"Throughput on {result['comments']} comments ({result['model']})", ylabel="comments per second")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--comments", type=int, default=512)
+    parser.add_argument("-c", "--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--model", help="model name or checkpoint (default: original if pulled, else BERT-base-shaped)"
+    )
+    parser.add_argument("--precision", help="fp32, bf16 or int8 (default: the service's default)")
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=256,
+        help="comments to time the naive service on (it is slow; the rate is per comment)",
+    )
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO))
+    from service.config import load_config
+    from workers.toxicity import resolve_model
+
+    config = load_config()
+    model_dir = Path(config["MODEL_DIR"])
+    model = model_for_bench(model_dir, args.model)
+    precision = args.precision or config["TOXICITY_PRECISION"]
+    spec = resolve_model(
+        model, hf_dir=config.get("TOXICITY_HF_DIR"), model_dir=str(model_dir), precision=precision, required=True
+    )
+    texts = comments(args.comments)
+    say(
+        f"{len(texts)} comments from ../shared/data; model {spec.name} ({precision}); "
+        f"{len(os.sched_getaffinity(0))} cores"
+    )
+
+    say("timing the naive service (bare Detoxify, one comment per call, fp32)…")
+    naive = bare_detoxify_single(spec.checkpoint, spec.hf_dir, texts[: args.naive_sample])
+    say(f"  {naive:.1f} comments/s")
+    say(
+        f"timing the workers' scorer in-process ({precision}, batches of ≤{config['SCORE_BATCH_MAX']}, "
+        f"{config['TOXICITY_TOKEN_BUDGET']}-token budget)…"
+    )
+    ceiling = workers_in_process(spec, texts, config["SCORE_BATCH_MAX"], config["TOXICITY_TOKEN_BUDGET"])
+    say(f"  {ceiling:.1f} comments/s")
+
+    say(f"running the service end to end: {len(texts)} comments at concurrency {args.concurrency}…")
+    with tempfile.TemporaryDirectory(prefix="moderation-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+        env.update(
+            {
+                "MODERATION_DATA_DIR": tmp,
+                "MODERATION_MODEL_DIR": str(model_dir),
+                "MODERATION_TOXICITY_MODEL": model,
+                "MODERATION_TOXICITY_PRECISION": precision,
+                "MODERATION_TOXICITY_REQUIRED": "1",
+                "BENCH_CWD": str(REPO),
+            }
+        )
+        for key in ("TOXICITY_TOKEN_BUDGET", "SCORE_BATCH_MAX", "SCORE_FLUSH_INTERVAL", "SCORE_NICE"):
+            if f"MODERATION_{key}" in os.environ:
+                env[f"MODERATION_{key}"] = os.environ[f"MODERATION_{key}"]
+        run = end_to_end(texts, env=env, concurrency=args.concurrency)
+
+    result = {
+        "comments": len(texts),
+        "concurrency": args.concurrency,
+        "model": spec.name,
+        "precision": precision,
+        "cores": len(os.sched_getaffinity(0)),
+        "e2e_throughput_per_s": round(run["throughput"], 2),
+        "bare_batched_per_s": round(ceiling, 2),
+        "bare_single_per_s": round(naive, 2),
+        "ratio_e2e_to_bare_batched": round(run["throughput"] / ceiling, 3),
+        "ratio_e2e_to_bare_single": round(run["throughput"] / naive, 2),
+        "intake_p50_ms": round(percentile(run["intake"], 50) * 1000, 2),
+        "intake_p95_ms": round(percentile(run["intake"], 95) * 1000, 2),
+        "intake_p99_ms": round(percentile(run["intake"], 99) * 1000, 2),
+        "intake_seconds": round(run["intake_seconds"], 2),
+        "e2e_p50_s": round(percentile(run["e2e"], 50), 3),
+        "e2e_p95_s": round(percentile(run["e2e"], 95), 3),
+        "e2e_p99_s": round(percentile(run["e2e"], 99), 3),
+        "worker_rss_mb": round(run["worker_rss_mb"], 1) if run["worker_rss_mb"] else None,
+        "largest_batch": run["largest_batch"],
+        "batches": run["batches"],
+        "token_budget": config["TOXICITY_TOKEN_BUDGET"],
+        "batch_max": config["SCORE_BATCH_MAX"],
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    chart(result, run, RESULTS / "latest.png")
+
+    say("")
+    say(
+        f"model {result['model']} at {precision} on {result['cores']} cores, {len(texts)} comments, "
+        f"concurrency {args.concurrency}"
+    )
+    say(
+        f"intake latency     p50 {result['intake_p50_ms']:.1f} ms   p95 {result['intake_p95_ms']:.1f} ms   "
+        f"p99 {result['intake_p99_ms']:.1f} ms   (all posted in {result['intake_seconds']:.1f} s)"
+    )
+    say(
+        f"end-to-end latency p50 {result['e2e_p50_s']:.2f} s   p95 {result['e2e_p95_s']:.2f} s   "
+        f"p99 {result['e2e_p99_s']:.2f} s   (intake → webhook received)"
+    )
+    say(
+        f"throughput         end to end {result['e2e_throughput_per_s']:.1f}/s | workers in-process "
+        f"{ceiling:.1f}/s | naive service {naive:.1f}/s"
+    )
+    say(
+        f"ratios             e2e / in-process ceiling = {result['ratio_e2e_to_bare_batched']:.2f}   "
+        f"e2e / naive = {result['ratio_e2e_to_bare_single']:.2f}"
+    )
+    say(
+        f"score worker RSS   {result['worker_rss_mb']} MB; largest batch {result['largest_batch']:.0f}, "
+        f"{result['batches']:.0f} batches"
+    )
+    say(f"wrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
