@@ -263,7 +263,7 @@ def compare(model: str | None, data: Path, as_json: bool) -> None:
     eligible = [p for p in PRECISIONS if results["fp32"]["roc_auc"] - results[p]["roc_auc"] <= 0.005]
     best = max(eligible, key=lambda p: results[p]["per_s"])
     summary = {
-        "model": spec.name,
+        "model": spec.name.rsplit("+", 1)[0],
         "texts": len(texts),
         "threads": torch.get_num_threads(),
         "recommended": best,
@@ -272,7 +272,9 @@ def compare(model: str | None, data: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary))
         return
-    click.echo(f"{spec.name} on {len(texts)} labeled Jigsaw test comments ({torch.get_num_threads()} threads)")
+    click.echo(
+        f"{summary['model']} on {len(texts)} labeled Jigsaw test comments ({torch.get_num_threads()} threads)"
+    )
     click.echo(f"{'precision':<10}{'comments/s':>12}{'ROC-AUC':>10}{'mean |Δ| vs fp32':>18}")
     for p, r in summary["precisions"].items():
         click.echo(f"{p:<10}{r['per_s']:>12.1f}{r['roc_auc']:>10.4f}{r['mean_abs_diff']:>18.4f}")

@@ -241,15 +241,24 @@ def token_budget_batches(lengths: list[int], budget: int, max_batch: int = 128) 
 
 
 def _with_precision(model, precision: str):  # type: ignore[no-untyped-def]
-    if precision == "int8":
-        import warnings
+    """The model at the precision asked for. int8 is torch.ao's dynamic quantization with per-channel weights.
 
-        import torch
+    torch.ao's quantization is deprecated in favour of torchao, chosen knowingly: on this kind of CPU, torchao's
+    int8 (dynamic activations and weights, no torch.compile) scored 16.6 comments/s on BERT-base against
+    torch.ao's 35.4, and its weight-only int8 10.6 against fp32's 10.3. Per-channel weights rather than the
+    default per-tensor ones halve the drift from fp32 (mean |Δ| 0.010 against 0.019 on MiniLM) at the same speed.
+    """
+    if precision != "int8":
+        return model
+    import warnings
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # torch.ao → torchao; see README
-            return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-    return model
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*quantize_per_.*", category=UserWarning)
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
 def _autocast(precision: str):  # type: ignore[no-untyped-def]

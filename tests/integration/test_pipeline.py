@@ -47,7 +47,7 @@ def test_clean_comment_is_approved_and_a_signed_webhook_arrives(
     assert data["decision"] == "approve" and data["status"] == "approved" and data["decided_by"] == "auto"
     assert set(data["scores"]["toxicity"]) >= SIX
     assert all(0 <= v < 0.5 for v in data["scores"]["toxicity"].values())
-    assert data["models"]["toxicity"] == "detoxify-tiny-detoxify"
+    assert data["models"]["toxicity"] == "detoxify-tiny-detoxify+int8"
     assert data["metadata"] == {"thread": "t-9"}
 
     code, stored, _ = stack.call("GET", f"/v1/comments/{record['id']}", site["key"])
@@ -287,7 +287,7 @@ def test_health_readiness_metrics_and_openapi(stack: Stack, site: dict, receiver
     assert stack.call("GET", "/healthz")[0] == 200
     code, ready, _ = stack.call("GET", "/readyz")
     assert code == 200 and ready["status"] == "ready"
-    assert ready["checks"]["model"] == {"ok": True, "toxicity": "detoxify-tiny-detoxify", "degraded": False}
+    assert ready["checks"]["model"] == {"ok": True, "toxicity": "detoxify-tiny-detoxify+int8", "degraded": False}
     assert ready["checks"]["workers"]["queues"] == {"score": 1, "webhooks": 1}
     import urllib.request
 

@@ -65,7 +65,7 @@ def test_pull_downloads_checkpoint_and_hf_files_then_loads_offline(tmp_path: Pat
     assert (folder / "checkpoint.ckpt").is_file() and (folder / "hf" / "vocab.txt").is_file()
     assert not list((tmp_path / "models").glob(".*partial"))
     listed = json.loads(run_models("list", "--json", env=env).stdout)
-    assert listed["active"] == "detoxify-original" and listed["degraded"] is False
+    assert listed["active"] == "detoxify-original+int8" and listed["degraded"] is False
     assert [m["name"] for m in listed["models"] if m["active"]] == ["original"]
     again = run_models("pull", "original", env=env)
     assert "already" in again.stdout
