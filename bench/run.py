@@ -16,6 +16,7 @@ import csv
 import http.server
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -310,7 +311,9 @@ def main() -> int:
     )
 
     say("timing the naive service (bare Detoxify, one comment per call, fp32)…")
-    naive = bare_detoxify_single(spec.checkpoint, spec.hf_dir, texts[: args.naive_sample])
+    # Every k-th text, so the sample has the whole set's mix of lengths.
+    sample = texts[:: max(1, len(texts) // args.naive_sample)][: args.naive_sample]
+    naive = bare_detoxify_single(spec.checkpoint, spec.hf_dir, sample)
     say(f"  {naive:.1f} comments/s")
     say(
         f"timing the workers' scorer in-process ({precision}, batches of ≤{config['SCORE_BATCH_MAX']}, "
@@ -335,7 +338,11 @@ def main() -> int:
         for key in ("TOXICITY_TOKEN_BUDGET", "SCORE_BATCH_MAX", "SCORE_FLUSH_INTERVAL", "SCORE_NICE"):
             if f"MODERATION_{key}" in os.environ:
                 env[f"MODERATION_{key}"] = os.environ[f"MODERATION_{key}"]
-        run = end_to_end(texts, env=env, concurrency=args.concurrency)
+        try:
+            run = end_to_end(texts, env=env, concurrency=args.concurrency)
+        finally:
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(Path(tmp) / "run.log", RESULTS / "service.log")
 
     result = {
         "comments": len(texts),
@@ -390,7 +397,7 @@ def main() -> int:
         f"score worker RSS   {result['worker_rss_mb']} MB; largest batch {result['largest_batch']:.0f}, "
         f"{result['batches']:.0f} batches"
     )
-    say(f"wrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.png'}")
+    say(f"wrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.png'} (the service's log: {RESULTS / 'service.log'})")
     return 0
 
 

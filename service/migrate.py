@@ -37,9 +37,9 @@ def is_current() -> bool:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
-def revise(message: str) -> None:
+def revise(message: str, rev_id: str | None = None) -> None:
     """Write a new migration from the models' difference to the database (a developer's tool)."""
     with db.engine.begin() as connection:
         cfg = _config()
         cfg.attributes["connection"] = connection
-        command.revision(cfg, message=message, autogenerate=True)
+        command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)

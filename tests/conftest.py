@@ -39,6 +39,14 @@ def tiny_model(request: pytest.FixtureRequest) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real Redis server for tests that need one without the whole stack."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
     yield r

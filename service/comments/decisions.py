@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -64,46 +65,58 @@ def author_approved_count(m: Moderation) -> int:
     )
 
 
-def store_decision(
-    moderation_id: str,
-    revision: int,
-    *,
-    decision: str,
-    category: str | None,
-    scores: dict,
-    reasons: list[dict],
-    models: dict,
-    max_age: float,
-) -> WebhookEvent | None:
-    """Store an automatic decision and its webhook event in one transaction.
+@dataclass(frozen=True)
+class AutoDecision:
+    """A worker's decision about one comment revision, ready to store."""
 
-    Only if this revision is still pending: a task run twice, or a result for content since edited or
-    decided by a person, changes nothing and creates no second event (returns None).
+    moderation_id: str
+    revision: int
+    decision: str
+    category: str | None
+    scores: dict
+    reasons: list[dict]
+    models: dict
+
+
+def store_decisions(batch: list[AutoDecision], *, max_age: float) -> list[tuple[AutoDecision, WebhookEvent]]:
+    """Store automatic decisions and their webhook events, all in one transaction.
+
+    Only revisions still pending are stored: a task run twice, or a result for content since edited or
+    decided by a person, changes nothing and creates no second event. One transaction for the batch keeps
+    the database's write lock (SQLite has one) free for intake most of the time.
     """
     now = utcnow()
-    result = db.session.execute(
-        update(Moderation)
-        .where(Moderation.id == moderation_id, Moderation.revision == revision, Moderation.status == "pending")
-        .values(
-            status=STATUS_OF_DECISION[decision],
-            decision=decision,
-            category=category,
-            decided_by="auto",
-            scores=scores,
-            reasons=reasons,
-            models=models,
-            decided_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    stored = []
+    try:
+        for d in batch:
+            result = db.session.execute(
+                update(Moderation)
+                .where(
+                    Moderation.id == d.moderation_id,
+                    Moderation.revision == d.revision,
+                    Moderation.status == "pending",
+                )
+                .values(
+                    status=STATUS_OF_DECISION[d.decision],
+                    decision=d.decision,
+                    category=d.category,
+                    decided_by="auto",
+                    scores=d.scores,
+                    reasons=d.reasons,
+                    models=d.models,
+                    decided_at=now,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                m = db.session.get(Moderation, d.moderation_id, populate_existing=True)
+                stored.append((d, create_event(m, max_age=max_age)))
+        db.session.commit()
+    except BaseException:
         db.session.rollback()
-        return None
-    m = db.session.get(Moderation, moderation_id, populate_existing=True)
-    event = create_event(m, max_age=max_age)
-    db.session.commit()
-    return event
+        raise
+    return stored
 
 
 def stale_pending(*, older_than: datetime, limit: int = 500) -> list[tuple[str, int]]:

@@ -33,8 +33,6 @@ class WebhookEvent(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Automatic retries stop after this; a redelivery from the API or UI opens a new window.
     retry_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    # A delivery in progress holds the event until this time, so two workers never send it at once.
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

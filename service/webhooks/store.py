@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from redis import Redis
+from sqlalchemy import select, update
 
 from service.comments.models import Moderation
 from service.comments.records import to_record
@@ -49,25 +51,33 @@ def create_event(m: Moderation, *, max_age: float) -> WebhookEvent:
     return event
 
 
-def claim_event(event_id: str, *, lease_seconds: float) -> WebhookEvent | None:
-    """Lease a due, open event for one delivery attempt; None if it is not due, closed, or held elsewhere."""
-    now = utcnow()
-    result = db.session.execute(
-        update(WebhookEvent)
-        .where(
-            WebhookEvent.id == event_id,
-            WebhookEvent.state.in_(OPEN_STATES),
-            # ETAs can fire a little early and hosts' clocks differ a little.
-            WebhookEvent.next_attempt_at <= now + timedelta(seconds=2),
-            or_(WebhookEvent.lease_until.is_(None), WebhookEvent.lease_until < now),
-        )
-        .values(lease_until=now + timedelta(seconds=lease_seconds))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount != 1:
+LEASE_KEY = "moderation:webhook-lease:{id}"
+# Delete the lease only if it is still ours (it may have expired and been taken by another worker).
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+def claim_event(event_id: str, *, redis: Redis, lease_seconds: float) -> tuple[WebhookEvent, str] | None:
+    """Lease a due, open event for one delivery attempt: (event, lease token), or None if it is not due,
+    closed, or held by another worker.
+
+    The lease lives in Redis, not in the database: a delivery then costs one database write (its outcome),
+    which keeps SQLite's single write lock free for intake. The event is read after the lease is taken,
+    so a worker that gets the lease just after another recorded a delivery sees it delivered.
+    """
+    token = secrets.token_hex(8)
+    if not redis.set(LEASE_KEY.format(id=event_id), token, nx=True, px=int(lease_seconds * 1000)):
         return None
-    return db.session.get(WebhookEvent, event_id, populate_existing=True)
+    event = db.session.get(WebhookEvent, event_id, populate_existing=True)
+    # ETAs can fire a little early and hosts' clocks differ a little.
+    if event is None or event.state not in OPEN_STATES or event.next_attempt_at > utcnow() + timedelta(seconds=2):
+        release_event(event_id, token, redis=redis)
+        return None
+    return event, token
+
+
+def release_event(event_id: str, token: str, *, redis: Redis) -> None:
+    """Give up a delivery lease taken by `claim_event`."""
+    redis.eval(_RELEASE, 1, LEASE_KEY.format(id=event_id), token)
 
 
 def backoff_delay(attempts: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -99,7 +109,6 @@ def record_attempt(
     event.attempts += 1
     event.last_status = status_code
     event.last_error = error
-    event.lease_until = None
     if status_code is not None and 200 <= status_code < 300:
         event.state = "delivered"
         event.delivered_at = now
@@ -120,7 +129,6 @@ def redeliver(event: WebhookEvent, *, max_age: float) -> WebhookEvent:
     event.state = "pending"
     event.next_attempt_at = now
     event.retry_until = now + timedelta(seconds=max_age)
-    event.lease_until = None
     db.session.commit()
     return event
 
@@ -148,16 +156,12 @@ def list_events(
 
 
 def overdue_events(*, older_than: datetime, limit: int = 500) -> list[str]:
-    """Open events whose delivery should have happened before `older_than` and that nobody holds."""
-    now = utcnow()
+    """Open events whose delivery should have happened before `older_than` (a delivery in progress holds a
+    lease, so re-queueing one of those is harmless: its task finds the lease taken and does nothing)."""
     return list(
         db.session.scalars(
             select(WebhookEvent.id)
-            .where(
-                WebhookEvent.state.in_(OPEN_STATES),
-                WebhookEvent.next_attempt_at < older_than,
-                or_(WebhookEvent.lease_until.is_(None), WebhookEvent.lease_until < now),
-            )
+            .where(WebhookEvent.state.in_(OPEN_STATES), WebhookEvent.next_attempt_at < older_than)
             .order_by(WebhookEvent.next_attempt_at)
             .limit(limit)
         )

@@ -1,4 +1,4 @@
-"""A fresh app on its own migrated SQLite database per test (no Redis needed: its client connects lazily)."""
+"""A fresh app on its own migrated SQLite database per test, with the session's real Redis server."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from flask import Flask
 
 from service import create_app, migrate
 from service.extensions import db
+from tests.support.processes import RedisServer
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    application = create_app({"DATA_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0"})
+def app(tmp_path: Path, redis_server: RedisServer) -> Iterator[Flask]:
+    application = create_app({"DATA_DIR": str(tmp_path), "REDIS_URL": redis_server.url})
     with application.app_context():
         migrate.upgrade()
         yield application
