@@ -17,7 +17,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # A pooled connection for every request thread, kept (see service/warmup.py).
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": settings["WEB_THREADS"] + 2},
         MAX_CONTENT_LENGTH=settings["MAX_BODY_BYTES"],
         API_TITLE="Comment moderation",
         API_VERSION="v1",
@@ -31,11 +32,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     logging.basicConfig(level=settings["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from sqlalchemy import event
+
     from service import models  # noqa: F401  (registers every table with the metadata)
-    from service.extensions import api, celery_init_app, celery_settings, db, redis_init_app
+    from service.extensions import api, celery_init_app, celery_settings, db, redis_init_app, sqlite_pragmas
 
     app.config["CELERY"] = celery_settings(settings)
     db.init_app(app)
+    with app.app_context():
+        event.listen(db.engine, "connect", sqlite_pragmas)
     redis_init_app(app)
     celery_init_app(app)
     api.init_app(app)

@@ -71,7 +71,9 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--web-workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
+@click.option(
+    "--web-workers", default=0, type=int, help="gunicorn worker processes (default MODERATION_WEB_WORKERS)"
+)
 def run(host: str, port: int, web_workers: int) -> None:
     """Start Redis (unless MODERATION_REDIS_URL is set), the API, the workers and beat; Ctrl-C stops all."""
     from service.runner import run_all
@@ -82,12 +84,14 @@ def run(host: str, port: int, web_workers: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", "web_workers", default=2, show_default=True, type=int)
+@click.option("--workers", "web_workers", default=0, type=int, help="processes (default MODERATION_WEB_WORKERS)")
 def web(host: str, port: int, web_workers: int) -> None:
     """Serve the API and UI with gunicorn (in the foreground)."""
+    from service.config import load_config
     from service.runner import web_command
 
-    cmd = web_command(host, port, web_workers)
+    config = load_config()
+    cmd = web_command(host, port, web_workers or config["WEB_WORKERS"], config["WEB_THREADS"])
     os.execv(cmd[0], cmd)
 
 

@@ -43,10 +43,15 @@ DEFAULTS: dict[str, tuple[Any, type]] = {
     # celery-batches: score up to this many queued comments together, or what is there after the interval.
     "SCORE_BATCH_MAX": (64, int),
     "SCORE_FLUSH_INTERVAL": (0.05, float),
-    # Scoring runs at a lower CPU priority than the API, so intake stays fast while the model is busy.
+    # CPU priorities (nice): intake first, then deliveries, then scoring, so a platform posting a comment
+    # is answered at once even while the model keeps every core busy.
     "SCORE_NICE": (10, int),
+    "WEBHOOKS_NICE": (5, int),
     "MODEL_DIR": (None, str),
     "LOG_LEVEL": ("INFO", str),
+    # gunicorn: processes and threads in each (a request held by `Prefer: wait` holds a thread).
+    "WEB_WORKERS": (2, int),
+    "WEB_THREADS": (8, int),
 }
 
 

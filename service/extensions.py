@@ -9,8 +9,7 @@ from celery import Celery, Task
 from flask import Flask, current_app
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from service.config import celery_broker_url
@@ -48,9 +47,9 @@ db = SQLAlchemy(model_class=Base)
 api = ModerationApi()
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the API read while a worker writes; busy_timeout makes writers queue instead of failing."""
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """The app's SQLite connections: WAL lets the API read while a worker writes; busy_timeout makes writers
+    queue instead of failing."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")

@@ -30,8 +30,12 @@ _heartbeat = {}
 
 
 @signals.worker_init.connect
-def _prepare_scoring(sender, **_):  # type: ignore[no-untyped-def]
+def _prepare(sender, **_):  # type: ignore[no-untyped-def]
     runtime.set_queues(sorted(sender.app.amqp.queues.consume_from))
+    if "webhooks" in runtime.queues() and "score" not in runtime.queues():
+        if flask_app.config["WEBHOOKS_NICE"]:
+            os.nice(flask_app.config["WEBHOOKS_NICE"])
+        runtime.warm_up_deliveries(flask_app)
     if "score" not in runtime.queues():
         return
     config = flask_app.config
@@ -46,6 +50,7 @@ def _prepare_scoring(sender, **_):  # type: ignore[no-untyped-def]
     sender.prefetch_multiplier = max(sender.prefetch_multiplier, 2 * config["SCORE_BATCH_MAX"])
     if config["SCORE_NICE"]:
         os.nice(config["SCORE_NICE"])
+
 
 
 @signals.worker_process_init.connect

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import urllib3
 
 USER_AGENT = "comment-moderation-webhooks/1"
-_pool = urllib3.PoolManager(num_pools=50, maxsize=4, retries=False)
+# As many kept connections per receiving host as the webhooks worker has threads, so a burst of deliveries to
+# one platform reuses connections instead of opening and discarding them.
+_pool = urllib3.PoolManager(num_pools=50, maxsize=16, retries=False)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,27 @@ def default_threads() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def warm_up_deliveries(app: Any) -> None:
+    """Do the delivery path's one-time setup (mappers, compiled statements) before the first task, so it
+    does not all happen in the first burst of deliveries, beside intake."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import configure_mappers
+
+    from service.extensions import db, redis_client
+    from service.webhooks.models import WebhookAttempt, WebhookEvent
+    from service.webhooks.store import claim_event
+
+    with app.app_context():
+        try:
+            configure_mappers()
+            claim_event("msg_warm-up", redis=redis_client(app), lease_seconds=1)  # finds nothing
+            db.session.execute(select(WebhookAttempt).limit(0)).all()
+            db.session.execute(select(WebhookEvent).limit(0)).all()
+            db.session.rollback()
+        except Exception as exc:  # a part that is not up yet is reported by /readyz, not fatal here
+            log.warning("delivery warm-up incomplete: %s", exc)
+
+
 def set_queues(queues: list[str]) -> None:
     _state["queues"] = tuple(queues)
 

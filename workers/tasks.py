@@ -43,12 +43,11 @@ class _Job:
 
 
 def _jobs(items: list[tuple[str, int]]) -> list[_Job]:
-    jobs, now = [], utcnow()
+    jobs = []
     for moderation_id, revision in items:
         m = decisions.pending_revision(moderation_id, revision)
         if m is None:
             continue  # decided, edited or deleted since it was queued: nothing to do
-        m.queued_at = now  # tells the sweep this one is being worked on
         policy = effective_policy(db.session.get(Site, m.site_id).policy)
         window = policy["duplicate_window_hours"]
         jobs.append(
@@ -65,7 +64,7 @@ def _jobs(items: list[tuple[str, int]]) -> list[_Job]:
                 decisions.author_approved_count(m),
             )
         )
-    db.session.commit()
+    decisions.mark_in_progress([j.moderation_id for j in jobs])
     return jobs
 
 
@@ -128,10 +127,10 @@ def moderate(items: list[tuple[str, int]]) -> int:
         ))  # fmt: skip
     stored = decisions.store_decisions(made, max_age=config["WEBHOOK_MAX_AGE"])
     redis = redis_client(current_app)
-    for d, event in stored:
+    for d, event_id in stored:
         why = ", ".join(r["code"] for r in d.reasons)
         log.debug("%s revision %d: %s%s", d.moderation_id, d.revision, d.decision, f" ({why})" if why else "")
-        deliver_webhook.apply_async([event.id], queue="webhooks")
+        deliver_webhook.apply_async([event_id], queue="webhooks")
         try:
             redis.publish(DECIDED_CHANNEL.format(id=d.moderation_id), d.decision)
         except Exception as exc:  # a waiting request re-reads the database every half second anyway

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from service.comments.models import STATUS_OF_DECISION, Moderation
+from service.comments.records import to_record
 from service.extensions import db
-from service.timeutil import utcnow
+from service.timeutil import isoformat, utcnow
 from service.webhooks.models import WebhookEvent
-from service.webhooks.store import create_event
+from service.webhooks.store import new_event_row, supersede_open_events
 
 
 def pending_revision(moderation_id: str, revision: int) -> Moderation | None:
@@ -78,45 +79,63 @@ class AutoDecision:
     models: dict
 
 
-def store_decisions(batch: list[AutoDecision], *, max_age: float) -> list[tuple[AutoDecision, WebhookEvent]]:
-    """Store automatic decisions and their webhook events, all in one transaction.
+def store_decisions(batch: list[AutoDecision], *, max_age: float) -> list[tuple[AutoDecision, str]]:
+    """Store automatic decisions and their webhook events in one short transaction: (decision, event id) each.
 
     Only revisions still pending are stored: a task run twice, or a result for content since edited or
-    decided by a person, changes nothing and creates no second event. One transaction for the batch keeps
-    the database's write lock (SQLite has one) free for intake most of the time.
+    decided by a person, changes nothing and creates no second event. Everything that takes time (reading
+    the rows, building each event's body) is done first, so the transaction holds the database's write
+    lock (SQLite has one, which intake needs too) only for a few plain statements.
     """
+    if not batch:
+        return []
     now = utcnow()
+    rows = {m.id: m for m in db.session.scalars(select(Moderation).where(
+        Moderation.id.in_([d.moderation_id for d in batch])))}  # fmt: skip
+    prepared = []
+    for d in batch:
+        m = rows.get(d.moderation_id)
+        if m is None or m.revision != d.revision or m.status != "pending":
+            continue
+        values = {"status": STATUS_OF_DECISION[d.decision], "decision": d.decision, "category": d.category,
+                  "decided_by": "auto", "scores": d.scores, "reasons": d.reasons, "models": d.models,
+                  "decided_at": now}  # fmt: skip
+        record = {**to_record(m), **values, "decided_at": isoformat(now)}
+        prepared.append((d, values, new_event_row(m, record, now=now, max_age=max_age)))
+    db.session.rollback()  # end the read: the write transaction starts from the newest state
     stored = []
     try:
-        for d in batch:
+        for d, values, event in prepared:
             result = db.session.execute(
                 update(Moderation)
-                .where(
-                    Moderation.id == d.moderation_id,
-                    Moderation.revision == d.revision,
-                    Moderation.status == "pending",
-                )
-                .values(
-                    status=STATUS_OF_DECISION[d.decision],
-                    decision=d.decision,
-                    category=d.category,
-                    decided_by="auto",
-                    scores=d.scores,
-                    reasons=d.reasons,
-                    models=d.models,
-                    decided_at=now,
-                    updated_at=now,
-                )
+                .where(Moderation.id == d.moderation_id, Moderation.revision == d.revision,
+                       Moderation.status == "pending")
+                .values(**values, updated_at=now)
                 .execution_options(synchronize_session=False)
-            )
+            )  # fmt: skip
             if result.rowcount == 1:
-                m = db.session.get(Moderation, d.moderation_id, populate_existing=True)
-                stored.append((d, create_event(m, max_age=max_age)))
+                stored.append((d, event))
+        if stored:
+            supersede_open_events([d.moderation_id for d, _ in stored])
+            db.session.execute(insert(WebhookEvent), [event for _, event in stored])
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return stored
+    return [(d, event["id"]) for d, event in stored]
+
+
+def mark_in_progress(moderation_ids: list[str]) -> None:
+    """Tell the sweep these comments are being scored now (it re-queues only ones long untouched)."""
+    db.session.rollback()  # end the reads first, so the write holds the lock for this one statement
+    if moderation_ids:
+        db.session.execute(
+            update(Moderation)
+            .where(Moderation.id.in_(moderation_ids), Moderation.status == "pending")
+            .values(queued_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
 
 
 def stale_pending(*, older_than: datetime, limit: int = 500) -> list[tuple[str, int]]:

@@ -64,10 +64,12 @@ class Comments(MethodView):
             enqueue_scoring(m.id, m.revision)
         headers = {"Location": url_for("comments.CommentById", moderation_id=m.id)}
         wait = requested_wait(request.headers.get("Prefer"), current_app.config["PREFER_WAIT_MAX"])
-        if wait and m.status == "pending":
+        waited = bool(wait) and m.status == "pending"
+        if waited:
             wait_for_decision(m.id, m.revision, wait)
             headers["Preference-Applied"] = f"wait={wait}"
-        record = _record(m)
+        # A comment just created, and not waited on, has no webhook event yet: no need to look for one.
+        record = to_record(m) if outcome == "created" and not waited else _record(m)
         return record, (202 if record["status"] == "pending" else 200), headers
 
     @blp.arguments(ListQuerySchema, location="query")

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from service.extensions import db
 from service.sites.models import ApiKey, Site
@@ -65,7 +66,9 @@ def list_sites() -> list[Site]:
 
 def site_for_key(key: str) -> Site | None:
     """The site an unexpired API key belongs to, or None."""
-    row = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    row = db.session.scalar(
+        select(ApiKey).options(joinedload(ApiKey.site)).where(ApiKey.key_hash == hash_key(key))
+    )
     if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
     return row.site

@@ -21,32 +21,38 @@ from service.webhooks.models import OPEN_STATES, WebhookAttempt, WebhookEvent
 EVENT_TYPE = "comment.moderated"
 
 
-def create_event(m: Moderation, *, max_age: float) -> WebhookEvent:
-    """Add (not commit) the event that tells the platform about `m`'s current decision.
+def event_body(record: dict, now: datetime) -> str:
+    """The exact bytes every delivery of an event about `record` carries."""
+    payload = {"type": EVENT_TYPE, "timestamp": isoformat(now), "data": record}
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
-    Open events about the same comment are superseded: delivering an older decision after a newer one
-    would leave the platform showing the wrong state. Call in the transaction that stores the decision,
-    so a decision is never stored without its event.
-    """
-    now = utcnow()
+
+def new_event_row(m: Moderation, record: dict, *, now: datetime, max_age: float) -> dict:
+    """The columns of a new, pending event about `record` (the moderation's record as it is being stored)."""
+    record = {**record, "webhook": {"state": "pending", "attempts": 0}}
+    return {
+        "id": new_id("msg"), "site_id": m.site_id, "moderation_id": m.id, "type": EVENT_TYPE,
+        "body": event_body(record, now), "state": "pending", "attempts": 0, "next_attempt_at": now,
+        "retry_until": now + timedelta(seconds=max_age), "created_at": now,
+    }  # fmt: skip
+
+
+def supersede_open_events(moderation_ids: list[str]) -> None:
+    """Withdraw undelivered events about these comments: a newer decision replaces them, and delivering an
+    older decision after it would leave the platform showing the wrong state."""
     db.session.execute(
         update(WebhookEvent)
-        .where(WebhookEvent.moderation_id == m.id, WebhookEvent.state.in_(OPEN_STATES))
+        .where(WebhookEvent.moderation_id.in_(moderation_ids), WebhookEvent.state.in_(OPEN_STATES))
         .values(state="superseded")
+        .execution_options(synchronize_session=False)
     )
-    event = WebhookEvent(
-        id=new_id("msg"),
-        site_id=m.site_id,
-        moderation_id=m.id,
-        type=EVENT_TYPE,
-        state="pending",
-        attempts=0,
-        next_attempt_at=now,
-        retry_until=now + timedelta(seconds=max_age),
-        created_at=now,
-    )
-    payload = {"type": EVENT_TYPE, "timestamp": isoformat(now), "data": to_record(m, event)}
-    event.body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def create_event(m: Moderation, *, max_age: float) -> WebhookEvent:
+    """Add (not commit) the event that tells the platform about `m`'s current decision, superseding older
+    ones. Call in the transaction that stores the decision, so a decision is never stored without its event."""
+    supersede_open_events([m.id])
+    event = WebhookEvent(**new_event_row(m, to_record(m), now=utcnow(), max_age=max_age))
     db.session.add(event)
     return event
 

@@ -50,12 +50,12 @@ def test_malformed_values_name_the_variable() -> None:
 
 
 def test_score_processes_and_threads_follow_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One process per four cores, the cores shared out as torch threads; explicit settings win."""
+    """One single-threaded process per core up to eight, then more threads each; explicit settings win."""
     import os
 
     from service.runner import score_layout
 
-    for cores, expected in [(2, (1, 2)), (4, (1, 4)), (16, (4, 4)), (1, (1, 1))]:
+    for cores, expected in [(2, (2, 1)), (4, (4, 1)), (16, (8, 2)), (1, (1, 1))]:
         monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)))
         assert score_layout(0, 0) == expected
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(16)))

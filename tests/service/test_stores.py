@@ -28,7 +28,7 @@ def decide(moderation_id: str, revision: int, decision: str = "approve", categor
     made = decisions.AutoDecision(moderation_id, revision, decision, category, scores={"spam": 0}, reasons=[],
                                   models={})
     stored = decisions.store_decisions([made], max_age=3600)
-    return stored[0][1] if stored else None
+    return db.session.get(WebhookEvent, stored[0][1]) if stored else None
 
 
 def claim(event_id: str):  # type: ignore[no-untyped-def]
@@ -138,7 +138,9 @@ def test_failed_attempts_back_off_then_give_up_after_the_window(app: Flask) -> N
     steps = []
     for _ in range(4):
         before = utcnow()
-        events.record_attempt(event, status_code=500, error="HTTP 500", duration_ms=3, retry_base=10, retry_cap=3600)
+        events.record_attempt(
+            event, status_code=500, error="HTTP 500", duration_ms=3, retry_base=10, retry_cap=3600
+        )
         steps.append((event.next_attempt_at - before).total_seconds())
     assert event.state == "retrying" and event.attempts == 4
     assert 5 <= steps[0] <= 10.5 and 40 <= steps[3] <= 80.5
