@@ -52,7 +52,6 @@ def _prepare(sender, **_):  # type: ignore[no-untyped-def]
         os.nice(config["SCORE_NICE"])
 
 
-
 @signals.worker_process_init.connect
 def _load_model(**_):  # type: ignore[no-untyped-def]
     if "score" in runtime.queues():

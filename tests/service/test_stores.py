@@ -25,8 +25,9 @@ def make_site(name: str = "blog"):  # type: ignore[no-untyped-def]
 
 def decide(moderation_id: str, revision: int, decision: str = "approve", category: str | None = None):  # type: ignore[no-untyped-def]
     """Store one automatic decision; its event, or None if nothing was stored."""
-    made = decisions.AutoDecision(moderation_id, revision, decision, category, scores={"spam": 0}, reasons=[],
-                                  models={})
+    made = decisions.AutoDecision(
+        moderation_id, revision, decision, category, scores={"spam": 0}, reasons=[], models={}
+    )
     stored = decisions.store_decisions([made], max_age=3600)
     return db.session.get(WebhookEvent, stored[0][1]) if stored else None
 
