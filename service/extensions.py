@@ -106,6 +106,7 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
             "moderation.score": {"queue": "score"},
             "moderation.deliver_webhook": {"queue": "webhooks"},
             "moderation.sweep": {"queue": "webhooks"},
+            "moderation.learn": {"queue": "webhooks"},
         },
         "beat_schedule": {
             "sweep": {"task": "moderation.sweep", "schedule": config["SWEEP_INTERVAL"]},

@@ -2,6 +2,7 @@
 
 from service.comments.models import Moderation
 from service.sites.models import ApiKey, Site
+from service.spam.models import SpamModel, SpamVerdict
 from service.webhooks.models import WebhookAttempt, WebhookEvent
 
-__all__ = ["ApiKey", "Moderation", "Site", "WebhookAttempt", "WebhookEvent"]
+__all__ = ["ApiKey", "Moderation", "Site", "SpamModel", "SpamVerdict", "WebhookAttempt", "WebhookEvent"]

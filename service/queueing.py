@@ -10,6 +10,7 @@ log = logging.getLogger(__name__)
 
 SCORE_TASK = "moderation.score"
 DELIVER_TASK = "moderation.deliver_webhook"
+LEARN_TASK = "moderation.learn"
 DECIDED_CHANNEL = "moderation:decided:{id}"
 
 # Fail fast when the broker is down: the record is already stored, and the sweep queues it later.
@@ -33,3 +34,8 @@ def enqueue_scoring(moderation_id: str, revision: int) -> bool:
 def enqueue_delivery(event_id: str, countdown: float | None = None) -> bool:
     """Ask a `webhooks` worker to deliver an event (now, or after `countdown` seconds)."""
     return _send(DELIVER_TASK, [event_id], queue="webhooks", countdown=countdown)
+
+
+def enqueue_learning(verdict_id: int) -> bool:
+    """Ask a worker to teach the spam filter a new or changed verdict (the sweep retries if this fails)."""
+    return _send(LEARN_TASK, [verdict_id], queue="webhooks")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from tests.support.postgres import PostgresServer
 from tests.support.processes import RedisServer
@@ -44,6 +45,20 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def app(tmp_path: Path, redis_server: RedisServer) -> Iterator[Flask]:
+    """A fresh app on its own migrated SQLite database, with the session's real Redis server."""
+    from service import create_app, migrate
+    from service.extensions import db
+
+    application = create_app({"DATA_DIR": str(tmp_path), "REDIS_URL": redis_server.url})
+    with application.app_context():
+        migrate.upgrade()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -74,6 +74,23 @@ def default_threads() -> int:
     return len(os.sched_getaffinity(0))
 
 
+_classifiers: dict[str, tuple[int, Any]] = {}  # scope → (version, SpamClassifier)
+
+
+def classifiers(scopes: list[str]) -> dict[str, Any]:
+    """The learned spam classifiers of these scopes, reloaded only when a newer version was stored."""
+    from service.spam.store import load_model, model_versions
+    from workers.spam_model import SpamClassifier
+
+    versions = model_versions(scopes)
+    for scope, version in versions.items():
+        cached = _classifiers.get(scope)
+        if cached is None or cached[0] != version:
+            row = load_model(scope)
+            _classifiers[scope] = (row.version, SpamClassifier.from_bytes(row.blob))
+    return {scope: _classifiers[scope][1] for scope in versions}
+
+
 def warm_up_deliveries(app: Any) -> None:
     """Do the delivery path's one-time setup (mappers, compiled statements) before the first task, so it
     does not all happen in the first burst of deliveries, beside intake."""

@@ -62,3 +62,33 @@ def links(content: str, content_format: str = "text") -> list[str]:
     for link in found:
         seen.setdefault(link, None)
     return list(seen)
+
+
+NEAR_DUPLICATE_BITS = 10
+
+
+def simhash(text: str) -> int:
+    """A 64-bit SimHash of the text's character 4-grams, as a signed integer (as databases store them).
+
+    Texts that differ in a few words differ in a few bits; unrelated texts in about half of them. Measured
+    on SMS: a two-word edit of a 25-word spam moved 4 bits, while 3,000 random pairs of different messages
+    were at least 18 apart (1st percentile 22): within `NEAR_DUPLICATE_BITS` is nearly the same text.
+    (Word 3-shingles moved 16 bits for the same edit.)
+    """
+    import hashlib
+
+    import numpy as np
+
+    folded = " ".join(text.casefold().split())
+    grams = [folded[i : i + 4] for i in range(max(1, len(folded) - 3))]
+    digests = np.frombuffer(b"".join(hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams),
+                            dtype=">u8")  # fmt: skip
+    bits = np.unpackbits(digests.view(np.uint8).reshape(-1, 8), axis=1)  # one row of 64 bits per 4-gram
+    votes = bits.sum(axis=0, dtype=np.int64) * 2 - len(grams)
+    value = int.from_bytes(np.packbits(votes > 0).tobytes(), "big")
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    """Bits that differ between two 64-bit values (signed or not)."""
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count()

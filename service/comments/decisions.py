@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 
 from service.comments.models import STATUS_OF_DECISION, Moderation
 from service.comments.records import to_record
@@ -42,28 +42,40 @@ def duplicate_count(m: Moderation, *, window_hours: int) -> int:
     )
 
 
-def author_approved_count(m: Moderation) -> int:
-    """Earlier approved comments on the site by the same author (platform author id, else email)."""
+def near_duplicate_count(
+    m: Moderation, fingerprint: int, *, window_hours: int, within_bits: int, recent: int = 500
+) -> int:
+    """Earlier comments on the site, among the `recent` latest in the window, whose SimHash is within
+    `within_bits` of this one's, not counting exact repeats (those are `duplicate_count`)."""
+    since = m.created_at - timedelta(hours=window_hours)
+    rows = db.session.execute(
+        select(Moderation.simhash)
+        .where(Moderation.site_id == m.site_id, Moderation.simhash.is_not(None), Moderation.id != m.id,
+               Moderation.content_hash != m.content_hash, Moderation.created_at >= since,
+               Moderation.created_at <= m.created_at)
+        .order_by(Moderation.id.desc())
+        .limit(recent)
+    )  # fmt: skip
+    return sum(((h ^ fingerprint) & ((1 << 64) - 1)).bit_count() <= within_bits for (h,) in rows)
+
+
+def author_history(m: Moderation) -> tuple[int, int]:
+    """(earlier comments, earlier approved comments) on the site by the same author: the platform's
+    author id, else the email address."""
     same_author = []
     if m.author_ref:
         same_author.append(Moderation.author_ref == m.author_ref)
     if m.author_email:
         same_author.append(Moderation.author_email == m.author_email)
     if not same_author:
-        return 0
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Moderation)
-            .where(
-                Moderation.site_id == m.site_id,
-                Moderation.id != m.id,
-                Moderation.status == "approved",
-                or_(*same_author),
-            )
-        )
-        or 0
-    )
+        return 0, 0
+    earlier, approved = db.session.execute(
+        select(func.count(), func.count(case((Moderation.status == "approved", 1))))
+        .select_from(Moderation)
+        .where(Moderation.site_id == m.site_id, Moderation.id != m.id, Moderation.created_at <= m.created_at,
+               or_(*same_author))
+    ).one()  # fmt: skip
+    return earlier, approved
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,7 @@ class AutoDecision:
     scores: dict
     reasons: list[dict]
     models: dict
+    simhash: int | None = None
 
 
 def store_decisions(batch: list[AutoDecision], *, max_age: float) -> list[tuple[AutoDecision, str]]:
@@ -101,7 +114,7 @@ def store_decisions(batch: list[AutoDecision], *, max_age: float) -> list[tuple[
                   "decided_by": "auto", "scores": d.scores, "reasons": d.reasons, "models": d.models,
                   "decided_at": now}  # fmt: skip
         record = {**to_record(m), **values, "decided_at": isoformat(now)}
-        prepared.append((d, values, new_event_row(m, record, now=now, max_age=max_age)))
+        prepared.append((d, {**values, "simhash": d.simhash}, new_event_row(m, record, now=now, max_age=max_age)))
     db.session.rollback()  # end the read: the write transaction starts from the newest state
     stored = []
     try:

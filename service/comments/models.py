@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.extensions import db
@@ -22,6 +22,7 @@ class Moderation(db.Model):
         Index("ix_moderations_site_status_id", "site_id", "status", "id"),
         Index("ix_moderations_site_hash", "site_id", "content_hash"),
         Index("ix_moderations_status_queued", "status", "queued_at"),
+        Index("ix_moderations_site_author_ref", "site_id", "author_ref"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("mod"))
@@ -34,6 +35,8 @@ class Moderation(db.Model):
     content: Mapped[str] = mapped_column(Text)
     content_format: Mapped[str] = mapped_column(String(8), default="text")
     content_hash: Mapped[str] = mapped_column(String(64))
+    # SimHash of the text (signed 64-bit), set when scored: near-identical comments differ in a few bits.
+    simhash: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     author_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     author_email: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)

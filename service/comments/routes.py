@@ -20,7 +20,7 @@ from service.comments.schemas import (
 )
 from service.comments.waiting import requested_wait, wait_for_decision
 from service.pagination import CursorError
-from service.queueing import enqueue_delivery, enqueue_scoring
+from service.queueing import enqueue_delivery, enqueue_learning, enqueue_scoring
 from service.webhooks.store import latest_events
 
 blp = Blueprint(
@@ -106,7 +106,7 @@ class CommentDecision(MethodView):
         category = data.get("category")
         if data["decision"] == "reject" and category is None:
             category = m.category
-        event = store.apply_verdict(
+        event, verdict = store.apply_verdict(
             m,
             decision=data["decision"],
             category=category,
@@ -114,4 +114,6 @@ class CommentDecision(MethodView):
             max_age=current_app.config["WEBHOOK_MAX_AGE"],
         )
         enqueue_delivery(event.id)
+        if verdict is not None:
+            enqueue_learning(verdict.id)
         return _record(m)

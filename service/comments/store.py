@@ -15,6 +15,7 @@ from service.comments.models import STATUS_OF_DECISION, Moderation
 from service.extensions import db
 from service.pagination import page
 from service.sites.models import Site
+from service.spam.store import record_verdict
 from service.timeutil import isoformat, utcnow
 from service.webhooks.models import WebhookEvent
 from service.webhooks.store import create_event
@@ -180,5 +181,6 @@ def apply_verdict(
     machine = [r for r in (m.reasons or []) if not r["code"].startswith("moderator.")]
     m.reasons = [human, *machine]
     event = create_event(m, max_age=max_age)
+    verdict = record_verdict(m, decision=decision, category=m.category, decided_by=decided_by)
     db.session.commit()
-    return event
+    return event, verdict

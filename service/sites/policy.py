@@ -37,6 +37,11 @@ DEFAULT_POLICY: dict[str, Any] = {
     "trust_approved_authors": True,
     # The same content posted again on the site within this many hours counts as repeated.
     "duplicate_window_hours": 168,
+    # Links to these domains (and their subdomains) are treated as spam.
+    "blocked_domains": [],
+    # More than `burst_limit` comments from one IP address, email address or author within the window.
+    "burst_window_minutes": 10,
+    "burst_limit": 5,
 }
 
 
@@ -69,6 +74,11 @@ class PolicySchema(Schema):
     watch_words = fields.List(fields.String(validate=validate.Length(1, 100)), validate=validate.Length(max=1000))
     trust_approved_authors = fields.Boolean()
     duplicate_window_hours = fields.Integer(validate=validate.Range(0, 24 * 365))
+    blocked_domains = fields.List(
+        fields.String(validate=validate.Length(3, 253)), validate=validate.Length(max=10000)
+    )
+    burst_window_minutes = fields.Integer(validate=validate.Range(1, 24 * 60))
+    burst_limit = fields.Integer(validate=validate.Range(1, 10000))
 
 
 def _merge(base: dict, overrides: dict) -> dict:

@@ -449,3 +449,66 @@ def test_a_burst_of_comments_is_scored_in_batches(stack: Stack, site: dict, rece
     after = wait_for(lambda: (lambda s: s if s["scored"] >= before["scored"] + 40 else None)(scoring()), 10)
     assert after["batches"] - before["batches"] < 40  # fewer batches than comments
     assert after["max_batch"] > 1
+
+
+def test_filled_honeypot_is_rejected_as_spam(stack: Stack, site: dict, receiver: Receiver, cid: str) -> None:
+    """Is a comment whose hidden form field was filled in (a bot) rejected as spam, saying why?"""
+    post(
+        stack, site, {"comment_id": cid, "content": "Great article!", "context": {"honeypot": "http://x.example"}}
+    )
+    data = receiver.wait(cid)[0]["json"]["data"]
+    assert data["decision"] == "reject" and data["category"] == "spam" and data["scores"]["spam"] >= 0.99
+    assert "hidden form field" in data["reasons"][0]["message"]
+
+
+def test_a_burst_from_one_address_is_held(stack: Stack, site: dict, receiver: Receiver, cid: str) -> None:
+    """Past the site's burst limit (5 in 10 minutes), are comments from one IP address held?"""
+    import uuid
+
+    ip = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    texts = ["Lovely photos of the coast.", "Which lens did you use?", "The second recipe worked for me.",
+             "I disagree about the ending.", "Thanks for the tip on caching.", "Is there a part two coming?",
+             "My cat sat on the keyboard.", "See you at the meetup on Friday."]  # fmt: skip
+    for i, text in enumerate(texts):
+        post(stack, site, {"comment_id": f"{cid}-{i}", "content": text, "author": {"ip": ip}})
+    held = [receiver.wait(f"{cid}-{i}")[0]["json"]["data"] for i in range(8)]
+    assert [d["decision"] for d in held[:5]] == ["approve"] * 5
+    assert all(d["decision"] == "hold" and d["category"] == "spam" for d in held[6:])
+    assert "from this IP address in 10 minutes" in held[7]["reasons"][0]["message"]
+
+
+def test_verdicts_teach_the_sites_spam_filter(stack: Stack, receiver: Receiver, cid: str) -> None:
+    """Do verdicts posted to the API train the site's filter, so that a new spam comment is scored by it?"""
+    from service.extensions import db
+    from service.spam.models import SpamModel, SpamVerdict
+    from tests.support.processes import wait_for
+    from tests.workers.test_spam_model import HAM, SPAM
+
+    site = stack.create_site(receiver.url)
+    ids = {}
+    for i, text in enumerate([*SPAM[:5], *HAM[:5]]):
+        _, record, _ = post(stack, site, {"comment_id": f"{cid}-{i}", "content": text}, Prefer="wait=10")
+        ids[i] = record["id"]
+    for i in range(10):
+        verdict = {"decision": "reject", "category": "spam"} if i < 5 else {"decision": "approve"}
+        assert stack.call("POST", f"/v1/comments/{ids[i]}/decision", site["key"], verdict)[0] == 200
+
+    def learned() -> tuple[int, int] | None:
+        with stack.app().app_context():
+            row = db.session.get(SpamModel, site["id"], populate_existing=True)
+            return (row.spam, row.ham) if row and row.spam + row.ham == 10 else None
+
+    assert wait_for(learned, 30) == (5, 5)
+    spammy = {"comment_id": f"{cid}-new", "content": "Call our printer support helpline now"}
+    _, fresh, _ = post(stack, site, spammy, Prefer="wait=10")
+    assert fresh["models"]["spam"].endswith("+sgd-hashed-ngrams-v1")
+    # A flipped verdict is unlearned, not counted twice.
+    assert stack.call("POST", f"/v1/comments/{ids[0]}/decision", site["key"], {"decision": "approve"})[0] == 200
+
+    def relearned() -> tuple[int, int] | None:
+        with stack.app().app_context():
+            row = db.session.get(SpamModel, site["id"], populate_existing=True)
+            v = db.session.scalar(db.select(SpamVerdict).filter_by(moderation_id=ids[0]))
+            return (row.spam, row.ham) if v.learned_label == "ham" else None
+
+    assert wait_for(relearned, 30) == (4, 6)

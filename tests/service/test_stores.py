@@ -113,7 +113,7 @@ def test_newer_decision_supersedes_an_undelivered_older_event(app: Flask) -> Non
     site, _, _ = make_site()
     m, _ = store.intake(site, {"comment_id": "1", "content": "hello"})
     first = decide(m.id, 1, "hold", "spam")
-    second = store.apply_verdict(m, decision="approve", category=None, note=None, max_age=60)
+    second, _ = store.apply_verdict(m, decision="approve", category=None, note=None, max_age=60)
     assert db.session.get(WebhookEvent, first.id).state == "superseded"
     assert second.state == "pending" and claim(first.id) is None
 

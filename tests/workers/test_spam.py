@@ -1,28 +1,118 @@
-"""Spam signals and their combination into one score."""
+"""Spam signals, each on its own: what fires it, what does not, and how they combine."""
 
 from __future__ import annotations
 
-from workers.spam import SpamFacts, duplicate_signal, link_signal, signals, spam_score
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from workers.spam import SpamComment, SpamFacts, domain, signal_score, signals
 
 
-def test_one_link_is_ordinary_more_raise_the_signal() -> None:
-    """Is a single link left alone, with each further link more suspicious?"""
-    assert link_signal(0) is None and link_signal(1) is None
-    two, four = link_signal(2), link_signal(4)
-    assert two.code == "spam.links" and two.value == 2 and 0 < two.score < four.score <= 0.95
+def codes(comment: SpamComment, facts: SpamFacts | None = None) -> dict[str, object]:
+    return {s.code: s for s in signals(comment, facts or SpamFacts())}
 
 
-def test_reposted_text_fires_with_the_count_in_its_message() -> None:
-    """Does text posted on the site before fire, stronger the more often it was posted?"""
-    assert duplicate_signal(SpamFacts(duplicates=0)) is None
-    once, thrice = duplicate_signal(SpamFacts(duplicates=1)), duplicate_signal(SpamFacts(duplicates=3))
-    assert once.score < thrice.score
-    assert "once" in once.message and "3 times" in thrice.message and "168 hours" in thrice.message
+def test_an_ordinary_comment_fires_nothing() -> None:
+    c = SpamComment("Thanks for the clear explanation of list comprehensions, it helped me a lot.")
+    assert codes(c) == {} and signal_score([]) == 0.0
+
+
+def test_links_count_and_ratio() -> None:
+    """One link is ordinary; several fire spam.links; links with hardly any text fire spam.link_ratio."""
+    assert "spam.links" not in codes(SpamComment("see https://a.example/x for the docs", ["https://a.example/x"]))
+    many = codes(SpamComment("a b c", ["http://a.example", "http://b.example", "http://c.example"]))
+    assert many["spam.links"].value == 3 and many["spam.link_ratio"].value == 1.0
+    wordy = SpamComment(
+        "I wrote a longer reply about this on my own blog, with the code and a benchmark, here",
+        ["https://me.example/post"],
+    )
+    assert "spam.link_ratio" not in codes(wordy)
+
+
+def test_shorteners_and_blocked_domains_including_subdomains() -> None:
+    c = SpamComment(
+        "look", ["https://bit.ly/abc", "http://shop.casino.example/win"], author_url="https://x.bad.example"
+    )
+    fired = codes(c, SpamFacts(blocked_domains=("casino.example", "bad.example")))
+    assert "bit.ly" in fired["spam.shortener"].message
+    assert (
+        fired["spam.blocked_domain"].score > 0.9
+        and "bad.example, casino.example" in fired["spam.blocked_domain"].message
+    )
+    assert (
+        domain("WWW.Example.org/path") == "example.org"
+        and domain("https://sub.a.example:8080/x") == "sub.a.example"
+    )
+
+
+def test_repeats_exact_then_near_weighted_by_length() -> None:
+    """Is a repeated paragraph a strong signal, and a repeated stock phrase ("Great post!") a weak or no one?"""
+    paragraph = SpamComment(
+        "Buy cheap designer watches from our online store with free shipping on every order today"
+    )
+    assert codes(paragraph, SpamFacts(duplicates=3))["spam.duplicate"].score > 0.9
+    near = codes(paragraph, SpamFacts(near_duplicates=2))
+    assert "spam.near_duplicate" in near and "spam.duplicate" not in near
+    stock = SpamComment("Great post!")
+    assert codes(stock, SpamFacts(duplicates=5)) == {} and codes(stock, SpamFacts(near_duplicates=5)) == {}
+    middling = codes(SpamComment("Thanks a lot, this helped me with my homework"), SpamFacts(duplicates=1))
+    assert middling["spam.duplicate"].score < 0.5  # noted, but not enough to hold on its own
+
+
+def test_author_url_on_a_first_comment() -> None:
+    c = SpamComment("Nice", author_url="https://seo.example")
+    assert "spam.first_time_author_url" in codes(c, SpamFacts(author_earlier=0))
+    assert "spam.first_time_author_url" not in codes(c, SpamFacts(author_earlier=4))
+
+
+def test_bursts_over_the_limit_per_source() -> None:
+    fired = codes(SpamComment("hi"), SpamFacts(bursts={"ip": 9, "email": 2, "author": 6}, burst_limit=5))
+    assert set(k for k in fired if k.startswith("spam.burst")) == {"spam.burst_ip", "spam.burst_author"}
+    assert "9 comments from this IP address in 10 minutes" in fired["spam.burst_ip"].message
+    assert fired["spam.burst_ip"].score > fired["spam.burst_author"].score
+
+
+def test_honeypot_and_form_filled_faster_than_typing() -> None:
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    assert codes(SpamComment("hi", honeypot="http://x"))["spam.honeypot"].score == 0.99
+    assert "spam.honeypot" not in codes(SpamComment("hi", honeypot="  "))
+    text = "A considered reply of some length that takes a person a while to type out properly."
+    fast = SpamComment(text, form_rendered_at=now, submitted_at=now + timedelta(seconds=1))
+    slow = SpamComment(text, form_rendered_at=now, submitted_at=now + timedelta(seconds=40))
+    assert "spam.too_fast" in codes(fast) and "spam.too_fast" not in codes(slow)
+
+
+def test_disposable_email_domains() -> None:
+    assert "spam.disposable_email" in codes(SpamComment("hi", author_email="x@mailinator.com"))
+    assert "spam.disposable_email" not in codes(SpamComment("hi", author_email="x@example.org"))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Call our helpline on +1 (888) 555-0123 today", "spam.phone_number"),
+        ("Dial the QuickBooks customer support number for the best deals", "spam.promotional"),
+        ("THIS IS THE BEST TUTORIAL EVER WRITTEN ABOUT PYTHON", "spam.shouting"),
+        ("wowwwwwwww so good", "spam.repeated_characters"),
+        ("★☆★☆★☆★☆★☆ ♥♥♥♥ $$$ ☎☎☎", "spam.junk"),
+    ],
+)
+def test_text_signals(text: str, code: str) -> None:
+    assert code in codes(SpamComment(text))
+
+
+def test_text_signals_leave_ordinary_prose_alone() -> None:
+    prose = SpamComment(
+        "In 2019 I ran 3 tests on 1,024 rows; the plot at step 4 looked odd. Version 3.11 fixed it."
+    )
+    assert codes(prose) == {}
 
 
 def test_score_combines_signals_as_independent_evidence() -> None:
-    """Is the spam score 0 with no signal, and 1 − Π(1 − s) with several?"""
-    assert spam_score([]) == 0.0
-    fired = signals(links=["http://a", "http://b"], facts=SpamFacts(duplicates=1))
-    assert [s.code for s in fired] == ["spam.links", "spam.duplicate"]
-    assert spam_score(fired) == round(1 - (1 - 0.25) * (1 - 0.6), 4)
+    fired = signals(SpamComment("x", ["http://a.example", "http://b.example"]), SpamFacts(duplicates=1))
+    by = {s.code: s.score for s in fired}
+    expected = 1
+    for score in by.values():
+        expected *= 1 - score
+    assert signal_score(fired) == round(1 - expected, 4) and signal_score(fired) > max(by.values())
