@@ -7,7 +7,7 @@ PYTHON ?= python3
 PIP = $(VENV)/bin/pip
 PY = $(VENV)/bin/python
 
-.PHONY: run test bench lint format system-test-deps clean
+.PHONY: run test bench eval-spam lint format system-test-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: $(VENV)/.installed-test system-test-deps
 # BENCH_ARGS="-n 1024 -c 16 --precision bf16" to change the run.
 bench: $(VENV)/.installed-test
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Spam detection on the labelled sets in ../shared/data: cold start, and after 500 moderator verdicts.
+# Prints precision, recall, F1, ROC-AUC and scoring time; writes bench/results/spam.json.
+eval-spam: $(VENV)/.installed-test
+	$(PY) bench/eval_spam.py $(EVAL_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check service workers tests bench

@@ -81,6 +81,36 @@ def bursts(redis: Redis, m: Moderation, policy: dict) -> dict[str, int]:
     return dict(zip(keys, counts, strict=True))
 
 
+def job_for(m: Moderation, policy: dict, redis: Redis) -> Job:
+    """What scoring one comment needs: its text and links, and the spam signals' facts about its site."""
+    words = text.plain_text(m.content, m.content_format)
+    found = text.links(m.content, m.content_format)
+    fingerprint = text.simhash(words)
+    window = policy["duplicate_window_hours"]
+    earlier, approved = decisions.author_history(m)
+    context = m.context or {}
+    return Job(
+        m.id, m.revision, m.site_id, words, found, policy,
+        spam.SpamComment(words, found, m.author_email, m.author_url, context.get("honeypot"),
+                         _when(context.get("form_rendered_at")), m.comment_created_at or m.created_at),
+        spam.SpamFacts(
+            duplicates=decisions.duplicate_count(m, window_hours=window),
+            near_duplicates=decisions.near_duplicate_count(m, fingerprint, window_hours=window,
+                                                           within_bits=text.NEAR_DUPLICATE_BITS),
+            duplicate_window_hours=window,
+            author_earlier=earlier,
+            bursts=bursts(redis, m, policy),
+            burst_window_minutes=policy["burst_window_minutes"],
+            burst_limit=policy["burst_limit"],
+            blocked_domains=tuple(d.lower().removeprefix("www.") for d in policy["blocked_domains"]),
+        ),
+        approved,
+        spam_model.document(words, link_domains=[spam.domain(u) for u in found],
+                            author_domain=spam.domain(m.author_url) if m.author_url else None),
+        fingerprint,
+    )  # fmt: skip
+
+
 def gather(items: list[tuple[str, int]]) -> list[Job]:
     """Jobs for the (moderation id, revision) pairs still pending; the rest were decided or edited since."""
     wanted = dict(items)
@@ -89,35 +119,7 @@ def gather(items: list[tuple[str, int]]) -> list[Job]:
     policies = {s.id: effective_policy(s.policy) for s in
                 db.session.scalars(select(Site).where(Site.id.in_({m.site_id for m in rows})))}  # fmt: skip
     redis = redis_client(current_app)
-    jobs = []
-    for m in rows:
-        policy = policies[m.site_id]
-        words = text.plain_text(m.content, m.content_format)
-        found = text.links(m.content, m.content_format)
-        fingerprint = text.simhash(words)
-        window = policy["duplicate_window_hours"]
-        earlier, approved = decisions.author_history(m)
-        context = m.context or {}
-        jobs.append(Job(
-            m.id, m.revision, m.site_id, words, found, policy,
-            spam.SpamComment(words, found, m.author_email, m.author_url, context.get("honeypot"),
-                             _when(context.get("form_rendered_at")), m.comment_created_at or m.created_at),
-            spam.SpamFacts(
-                duplicates=decisions.duplicate_count(m, window_hours=window),
-                near_duplicates=decisions.near_duplicate_count(m, fingerprint, window_hours=window,
-                                                               within_bits=text.NEAR_DUPLICATE_BITS),
-                duplicate_window_hours=window,
-                author_earlier=earlier,
-                bursts=bursts(redis, m, policy),
-                burst_window_minutes=policy["burst_window_minutes"],
-                burst_limit=policy["burst_limit"],
-                blocked_domains=tuple(d.lower().removeprefix("www.") for d in policy["blocked_domains"]),
-            ),
-            approved,
-            spam_model.document(words, link_domains=[spam.domain(u) for u in found],
-                                author_domain=spam.domain(m.author_url) if m.author_url else None),
-            fingerprint,
-        ))  # fmt: skip
+    jobs = [job_for(m, policies[m.site_id], redis) for m in rows]
     decisions.mark_in_progress([j.moderation_id for j in jobs])
     return jobs
 

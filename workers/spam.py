@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from workers.spam_lists import DISPOSABLE_EMAIL_DOMAINS, PROMOTIONAL_PHRASES, URL_SHORTENERS
+from workers.spam_lists import (
+    DISPOSABLE_EMAIL_DOMAINS,
+    PROMOTIONAL_PHRASES,
+    URL_SHORTENERS,
+    WEAK_PROMOTIONAL_PHRASES,
+)
 
 SIGNALS_VERSION = "signals-v2"
 
@@ -123,7 +128,9 @@ def history_signals(c: SpamComment, facts: SpamFacts) -> list[Signal]:
     weight = _repeat_weight(c.text)
     if facts.duplicates and weight >= 0.25:
         times = "once" if facts.duplicates == 1 else f"{facts.duplicates} times"
-        score = (0.6 if facts.duplicates == 1 else min(0.95, 0.6 + 0.15 * facts.duplicates)) * weight
+        # One earlier copy is noted but does not hold a comment alone (a reader's double submit, a quote);
+        # a run of copies does.
+        score = min(0.95, 0.3 + 0.15 * facts.duplicates) * weight
         out.append(
             Signal(
                 "spam.duplicate",
@@ -134,7 +141,7 @@ def history_signals(c: SpamComment, facts: SpamFacts) -> list[Signal]:
             )
         )
     elif facts.near_duplicates and weight >= 2 / 3:  # SimHash says little about a text of a few words
-        score = min(0.9, 0.45 + 0.15 * facts.near_duplicates) * weight
+        score = min(0.9, 0.3 + 0.15 * facts.near_duplicates) * weight
         out.append(
             Signal(
                 "spam.near_duplicate",
@@ -201,11 +208,17 @@ def form_signals(c: SpamComment) -> list[Signal]:
 _PHONE = re.compile(
     r"(?<![\w.])(?:\+?\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)|\d{3,4})[\s.\-]?\d{3}[\s.\-]?\d{3,4}(?![\w.])"
 )
-_REPEAT = re.compile(r"(.)\1{5,}")
-_PROMO = re.compile(
-    r"(?<!\w)(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in PROMOTIONAL_PHRASES) + r")(?!\w)",
-    re.IGNORECASE,
-)
+_REPEAT = re.compile(r"([^\s.])\1{5,}")  # not spaces or dots: "thank you......" is how people write
+
+
+def _phrases(phrases: tuple[str, ...]) -> re.Pattern:
+    """Any of the phrases as whole words, whatever the spacing and case."""
+    alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+_PROMO = _phrases(PROMOTIONAL_PHRASES)
+_WEAK_PROMO = _phrases(WEAK_PROMOTIONAL_PHRASES)
 
 
 def text_signals(c: SpamComment) -> list[Signal]:
@@ -221,12 +234,16 @@ def text_signals(c: SpamComment) -> list[Signal]:
                 "Contains a phone number: comment spam sells support lines and bookings by phone.",
             )
         )
-    promo = sorted({" ".join(m.group(0).lower().split()) for m in _PROMO.finditer(text)})
-    if promo:
+    strong = {" ".join(m.group(0).lower().split()) for m in _PROMO.finditer(text)}
+    weak = {" ".join(m.group(0).lower().split()) for m in _WEAK_PROMO.finditer(text)}
+    if strong or weak:
+        # One strong phrase holds a comment (0.55); one weak word alone does not (0.25); they add up.
+        score = min(0.9, 1 - 0.45 ** len(strong) * 0.75 ** len(weak))
+        promo = sorted(strong) + sorted(weak)
         out.append(
             Signal(
                 "spam.promotional",
-                min(0.9, 0.35 + 0.2 * len(promo)),
+                round(score, 4),
                 len(promo),
                 "Sales language: " + ", ".join(f"'{p}'" for p in promo[:5]) + ".",
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.comments.models import Moderation
 from service.extensions import db
@@ -48,6 +48,24 @@ def labelled_verdicts(scope: str) -> list[SpamVerdict]:
     if scope != GLOBAL:
         query = query.where(SpamVerdict.site_id == scope)
     return list(db.session.scalars(query))
+
+
+def standing_count(scope: str) -> int:
+    """How many standing verdicts a site, or all sites, has."""
+    query = select(func.count()).select_from(SpamVerdict).where(SpamVerdict.label.is_not(None))
+    if scope != GLOBAL:
+        query = query.where(SpamVerdict.site_id == scope)
+    return db.session.scalar(query) or 0
+
+
+def waiting_verdicts(*, limit: int = 1000) -> list[SpamVerdict]:
+    """Verdicts, on any site, that the models do not reflect yet (new, changed or withdrawn), oldest first."""
+    return list(db.session.scalars(
+        select(SpamVerdict)
+        .where(SpamVerdict.label.is_distinct_from(SpamVerdict.learned_label))
+        .order_by(SpamVerdict.id)
+        .limit(limit)
+    ))  # fmt: skip
 
 
 def model_versions(scopes: list[str]) -> dict[str, int]:

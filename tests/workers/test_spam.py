@@ -51,7 +51,9 @@ def test_repeats_exact_then_near_weighted_by_length() -> None:
     paragraph = SpamComment(
         "Buy cheap designer watches from our online store with free shipping on every order today"
     )
-    assert codes(paragraph, SpamFacts(duplicates=3))["spam.duplicate"].score > 0.9
+    assert codes(paragraph, SpamFacts(duplicates=1))["spam.duplicate"].score < 0.5  # a double submit
+    assert codes(paragraph, SpamFacts(duplicates=2))["spam.duplicate"].score > 0.5
+    assert codes(paragraph, SpamFacts(duplicates=5))["spam.duplicate"].score > 0.9
     near = codes(paragraph, SpamFacts(near_duplicates=2))
     assert "spam.near_duplicate" in near and "spam.duplicate" not in near
     stock = SpamComment("Great post!")
@@ -100,6 +102,16 @@ def test_disposable_email_domains() -> None:
 )
 def test_text_signals(text: str, code: str) -> None:
     assert code in codes(SpamComment(text))
+
+
+def test_sales_words_weak_alone_strong_phrases_hold() -> None:
+    """Does "is there a student discount?" stay below the hold threshold while a support-number pitch holds?"""
+    weak = codes(SpamComment("Is there a student discount for the course?"))["spam.promotional"]
+    assert weak.score < 0.5 and "'discount'" in weak.message
+    strong = codes(SpamComment("Call the toll free number for tech support"))["spam.promotional"]
+    assert strong.score > 0.75 and strong.value == 2
+    mixed = codes(SpamComment("Cheap flights: visit our site"))["spam.promotional"]
+    assert 0.6 < mixed.score < strong.score and mixed.message == "Sales language: 'visit our', 'cheap'."
 
 
 def test_text_signals_leave_ordinary_prose_alone() -> None:

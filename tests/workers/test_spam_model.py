@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from workers.spam_model import (
     MIN_EACH,
     SpamClassifier,
     classifier_signal,
     document,
+    features,
     learned_probabilities,
     rebuild,
 )
@@ -60,6 +63,9 @@ def test_online_learning_separates_spam_from_ham() -> None:
         ["Call our support helpline for the best deals", "The loop example has a typo"]
     )
     assert spam_p > 0.7 and ham_p < 0.3
+    # The direct sigmoid of the linear score is scikit-learn's own predict_proba.
+    expected = c.model.predict_proba(features(docs[:20]))[:, 1]
+    assert c.probabilities(docs[:20]) == pytest.approx(list(expected), abs=1e-12)
 
 
 def test_rebuild_is_deterministic_and_counts_each_verdict_once() -> None:
@@ -95,6 +101,15 @@ def test_site_model_outweighs_the_global_one_as_it_learns() -> None:
 def test_document_names_link_and_author_domains() -> None:
     d = document("hello", link_domains=["bit.ly"], author_domain="seo.example")
     assert "linkdomain_bit.ly" in d and "authordomain_seo.example" in d
+
+
+def test_document_names_the_comments_shape() -> None:
+    """Can a site's model learn that it treats one-word comments or another script as spam?"""
+    assert "shape_words_1" in document("Hello", link_domains=[]).split()
+    long = document("word " * 50, link_domains=[]).split()
+    assert "shape_words_more" in long and "shape_non_latin" not in long
+    assert "shape_non_latin" in document("Привет, отличная статья", link_domains=[]).split()
+    assert "shape_non_latin" not in document("Très bien écrit, merci", link_domains=[]).split()
 
 
 def test_classifier_reason_says_how_much_it_learned() -> None:
