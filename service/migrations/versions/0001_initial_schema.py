@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 20:11:52.273990
+Create Date: 2026-11-24 18:32:52.907470
 """
 
 from __future__ import annotations
@@ -32,16 +32,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_sites_name")),
     )
     op.create_table(
-        "spam_models",
-        sa.Column("scope", sa.String(length=32), nullable=False),
-        sa.Column("blob", sa.LargeBinary(), nullable=False),
-        sa.Column("spam", sa.Integer(), nullable=False),
-        sa.Column("ham", sa.Integer(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("updated_at", service.timeutil.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("scope", name=op.f("pk_spam_models")),
-    )
-    op.create_table(
         "api_keys",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("site_id", sa.String(length=32), nullable=False),
@@ -67,7 +57,6 @@ def upgrade() -> None:
         sa.Column("content", sa.Text(), nullable=False),
         sa.Column("content_format", sa.String(length=8), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("simhash", sa.BigInteger(), nullable=True),
         sa.Column("author_name", sa.String(length=255), nullable=True),
         sa.Column("author_email", sa.String(length=320), nullable=True),
         sa.Column("author_url", sa.String(length=2048), nullable=True),
@@ -100,39 +89,9 @@ def upgrade() -> None:
     with op.batch_alter_table("moderations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_moderations_author_email"), ["author_email"], unique=False)
         batch_op.create_index(batch_op.f("ix_moderations_author_ip"), ["author_ip"], unique=False)
-        batch_op.create_index("ix_moderations_site_author_ref", ["site_id", "author_ref"], unique=False)
         batch_op.create_index("ix_moderations_site_hash", ["site_id", "content_hash"], unique=False)
         batch_op.create_index("ix_moderations_site_status_id", ["site_id", "status", "id"], unique=False)
         batch_op.create_index("ix_moderations_status_queued", ["status", "queued_at"], unique=False)
-
-    op.create_table(
-        "spam_verdicts",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("site_id", sa.String(length=32), nullable=False),
-        sa.Column("moderation_id", sa.String(length=32), nullable=False),
-        sa.Column("label", sa.String(length=8), nullable=True),
-        sa.Column("learned_label", sa.String(length=8), nullable=True),
-        sa.Column("content", sa.Text(), nullable=False),
-        sa.Column("content_format", sa.String(length=8), nullable=False),
-        sa.Column("author_url", sa.String(length=2048), nullable=True),
-        sa.Column("author_email", sa.String(length=320), nullable=True),
-        sa.Column("decided_by", sa.String(length=16), nullable=False),
-        sa.Column("created_at", service.timeutil.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", service.timeutil.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["moderation_id"],
-            ["moderations.id"],
-            name=op.f("fk_spam_verdicts_moderation_id_moderations"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["site_id"], ["sites.id"], name=op.f("fk_spam_verdicts_site_id_sites"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_spam_verdicts")),
-        sa.UniqueConstraint("moderation_id", name=op.f("uq_spam_verdicts_moderation_id")),
-    )
-    with op.batch_alter_table("spam_verdicts", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_spam_verdicts_site_id"), ["site_id"], unique=False)
 
     op.create_table(
         "webhook_events",
@@ -196,15 +155,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_events_moderation_id"))
 
     op.drop_table("webhook_events")
-    with op.batch_alter_table("spam_verdicts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_spam_verdicts_site_id"))
-
-    op.drop_table("spam_verdicts")
     with op.batch_alter_table("moderations", schema=None) as batch_op:
         batch_op.drop_index("ix_moderations_status_queued")
         batch_op.drop_index("ix_moderations_site_status_id")
         batch_op.drop_index("ix_moderations_site_hash")
-        batch_op.drop_index("ix_moderations_site_author_ref")
         batch_op.drop_index(batch_op.f("ix_moderations_author_ip"))
         batch_op.drop_index(batch_op.f("ix_moderations_author_email"))
 
@@ -213,5 +167,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_site_id"))
 
     op.drop_table("api_keys")
-    op.drop_table("spam_models")
     op.drop_table("sites")
