@@ -6,7 +6,6 @@ writes through the service's store functions and Redis, and is what the `score` 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from flask import current_app
 from redis import Redis
 from sqlalchemy import select
 
-from service.comments import decisions
+from service.comments import bursts, decisions
 from service.comments.models import Moderation
 from service.extensions import db, redis_client
 from service.queueing import DECIDED_CHANNEL
@@ -55,32 +54,6 @@ def _when(value: object) -> datetime | None:
     return None
 
 
-def bursts(redis: Redis, m: Moderation, policy: dict) -> dict[str, int]:
-    """Comments from the same IP address, email address and author on the site within the burst window.
-
-    Counted in Redis sorted sets shared by every worker; members are moderation ids, so scoring the same
-    comment twice never counts it twice, and times are the comments' own, so a backlog does not fake a burst.
-    """
-    window = policy["burst_window_minutes"] * 60
-    at = m.created_at.timestamp()
-    sources = {"ip": m.author_ip, "email": m.author_email, "author": m.author_ref}
-    keys = {}
-    pipe = redis.pipeline()
-    for kind, value in sources.items():
-        if not value:
-            continue
-        key = f"moderation:burst:{m.site_id}:{kind}:{hashlib.sha1(value.encode()).hexdigest()[:20]}"
-        keys[kind] = key
-        pipe.zadd(key, {m.id: at})
-        pipe.zremrangebyscore(key, "-inf", at - 2 * window)
-        pipe.zcount(key, at - window, at)
-        pipe.expire(key, int(2 * window) + 60)
-    if not keys:
-        return {}
-    counts = pipe.execute()[2::4]
-    return dict(zip(keys, counts, strict=True))
-
-
 def job_for(m: Moderation, policy: dict, redis: Redis) -> Job:
     """What scoring one comment needs: its text and links, and the spam signals' facts about its site."""
     words = text.plain_text(m.content, m.content_format)
@@ -99,7 +72,7 @@ def job_for(m: Moderation, policy: dict, redis: Redis) -> Job:
                                                            within_bits=text.NEAR_DUPLICATE_BITS),
             duplicate_window_hours=window,
             author_earlier=earlier,
-            bursts=bursts(redis, m, policy),
+            bursts=bursts.note(redis, m, policy["burst_window_minutes"]),
             burst_window_minutes=policy["burst_window_minutes"],
             burst_limit=policy["burst_limit"],
             blocked_domains=tuple(d.lower().removeprefix("www.") for d in policy["blocked_domains"]),

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from service.auth import enforce_rate_limit, require_site
-from service.comments import store
+from service.comments import bursts, store
 from service.comments.records import to_record
 from service.comments.schemas import (
     CommentInSchema,
@@ -19,8 +19,10 @@ from service.comments.schemas import (
     ModerationSchema,
 )
 from service.comments.waiting import requested_wait, wait_for_decision
+from service.extensions import redis_client
 from service.pagination import CursorError
 from service.queueing import enqueue_delivery, enqueue_learning, enqueue_scoring
+from service.sites.policy import effective_policy
 from service.webhooks.store import latest_events
 
 blp = Blueprint(
@@ -60,6 +62,9 @@ class Comments(MethodView):
         decision.
         """
         m, outcome = store.intake(g.site, data)
+        if outcome == "created":
+            window = effective_policy(g.site.policy)["burst_window_minutes"]
+            bursts.note_arrival(redis_client(current_app), m, window)
         if outcome != "repeat":
             enqueue_scoring(m.id, m.revision)
         headers = {"Location": url_for("comments.CommentById", moderation_id=m.id)}
