@@ -29,7 +29,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["SECURE_COOKIES"],
+        SESSION_COOKIE_NAME="moderation_session",
     )
+    if settings["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     logging.basicConfig(level=settings["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from sqlalchemy import event
@@ -50,11 +56,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.docs import docs_assets
     from service.errors import register_error_handlers
     from service.health.routes import blp as health_blp
+    from service.review import auth as review_auth
+    from service.review.routes import blp as review_blp
     from service.webhooks.routes import blp as webhooks_blp
 
     api.register_blueprint(comments_blp, parameters=[], security=[{"bearer": []}])
     api.register_blueprint(webhooks_blp, parameters=[], security=[{"bearer": []}])
     api.register_blueprint(health_blp)
     app.register_blueprint(docs_assets)
+    review_auth.init_app(app)
+    app.register_blueprint(review_blp)
     register_error_handlers(app)
     return app

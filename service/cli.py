@@ -269,5 +269,48 @@ def sites_rotate_secret(name: str, grace_hours: float) -> None:
     click.echo(secret)
 
 
+@main.group()
+def moderators() -> None:
+    """Moderators: the people who review held comments in the browser (/ui)."""
+
+
+@moderators.command("create")
+@click.option("--email", required=True)
+@click.option("--site", "site_names", multiple=True, help="a site they moderate (repeat for several)")
+@click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def moderators_create(email: str, site_names: tuple[str, ...], role: str, password_stdin: bool) -> None:
+    """Create a moderator (or an admin, who sees every site and manages sites and moderators)."""
+    from service.review.store import AccountError, create_moderator
+    from service.sites.store import SiteError, get_site
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    app = _app()
+    with app.app_context():
+        _ready_schema(app)
+        try:
+            sites = [get_site(name=n) for n in site_names]
+            moderator = create_moderator(email=email, password=password, role=role, sites=sites)
+        except (SiteError, AccountError) as exc:
+            raise click.ClickException(str(exc)) from None
+        where = ", ".join(s.name for s in moderator.sites) or "every site"
+        click.echo(f"Created {moderator.role} {moderator.email} for {where}. Log in at /ui/login.")
+
+
+@moderators.command("list")
+def moderators_list() -> None:
+    """List the moderators and their sites."""
+    from service.review.store import list_moderators
+
+    app = _app()
+    with app.app_context():
+        _ready_schema(app)
+        for m in list_moderators():
+            click.echo(f"{m.email:<32} {m.role:<10} {', '.join(s.name for s in m.sites) or 'every site'}")
+
+
 if __name__ == "__main__":
     main()

@@ -20,6 +20,10 @@ DEFAULTS: dict[str, tuple[Any, type]] = {
     "DATABASE_URL": (None, str),
     "REDIS_URL": (None, str),
     "SECRET_KEY": (None, str),
+    # The review UI's session cookie is Secure whenever a request arrives over TLS; behind a TLS-terminating
+    # proxy, TRUST_PROXY=1 reads X-Forwarded-Proto/-For, or SECURE_COOKIES=1 makes it always Secure.
+    "SECURE_COOKIES": (False, bool),
+    "TRUST_PROXY": (False, bool),
     "MAX_BODY_BYTES": (1_048_576, int),
     "MAX_CONTENT_CHARS": (100_000, int),
     "RATE_LIMIT_PER_MINUTE": (6_000, int),

@@ -224,6 +224,8 @@ def run_all(*, host: str, port: int, web_workers: int) -> int:
             f"  {cli} sites create --name myblog --webhook-url https://blog.example.org/moderation-hook",
             f"  curl -X POST {base}/v1/comments -H 'Authorization: Bearer <api key>' \\",
             '       -H \'Content-Type: application/json\' -d \'{"comment_id": "c1", "content": "Nice post!"}\'',
+            "Review held comments in the browser: create a moderator, then log in at " + f"{base}/ui/login",
+            f"  {cli} moderators create --email you@example.org --site myblog",
             "Ctrl-C stops everything.",
             "",
         ]

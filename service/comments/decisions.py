@@ -78,6 +78,21 @@ def author_history(m: Moderation) -> tuple[int, int]:
     return earlier, approved
 
 
+def risk(scores: dict | None) -> float | None:
+    """The highest of a comment's spam and toxicity scores: the review queue shows the riskiest first."""
+    if not scores:
+        return None
+    values = [v for v in (scores.get("toxicity") or {}).values() if v is not None]
+    if scores.get("spam") is not None:
+        values.append(scores["spam"])
+    return max(values, default=None)
+
+
+def reason_codes(reasons: list[dict] | None) -> str:
+    """A decision's reason codes as " code code ", for the review queue's reason filter."""
+    return " " + " ".join(r["code"] for r in reasons or []) + " "
+
+
 @dataclass(frozen=True)
 class AutoDecision:
     """A worker's decision about one comment revision, ready to store."""
@@ -114,7 +129,8 @@ def store_decisions(batch: list[AutoDecision], *, max_age: float) -> list[tuple[
                   "decided_by": "auto", "scores": d.scores, "reasons": d.reasons, "models": d.models,
                   "decided_at": now}  # fmt: skip
         record = {**to_record(m), **values, "decided_at": isoformat(now)}
-        prepared.append((d, {**values, "simhash": d.simhash}, new_event_row(m, record, now=now, max_age=max_age)))
+        queue = {"simhash": d.simhash, "risk": risk(d.scores), "reason_codes": reason_codes(d.reasons)}
+        prepared.append((d, {**values, **queue}, new_event_row(m, record, now=now, max_age=max_age)))
     db.session.rollback()  # end the read: the write transaction starts from the newest state
     stored = []
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.extensions import db
@@ -23,6 +23,7 @@ class Moderation(db.Model):
         Index("ix_moderations_site_hash", "site_id", "content_hash"),
         Index("ix_moderations_status_queued", "status", "queued_at"),
         Index("ix_moderations_site_author_ref", "site_id", "author_ref"),
+        Index("ix_moderations_site_status_risk", "site_id", "status", "risk", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("mod"))
@@ -58,6 +59,10 @@ class Moderation(db.Model):
     scores: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     reasons: Mapped[list | None] = mapped_column(JSON, nullable=True)
     models: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # For the review queue: the highest of the comment's scores (riskiest first), and its reasons' codes
+    # as " code code " (filtering by reason without reading JSON).
+    risk: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reason_codes: Mapped[str | None] = mapped_column(String(1000), nullable=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

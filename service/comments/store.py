@@ -15,6 +15,7 @@ from service.comments.models import STATUS_OF_DECISION, Moderation
 from service.extensions import db
 from service.pagination import page
 from service.sites.models import Site
+from service.spam.models import SpamVerdict
 from service.spam.store import record_verdict
 from service.timeutil import isoformat, utcnow
 from service.webhooks.models import WebhookEvent
@@ -163,8 +164,10 @@ def apply_verdict(
     note: str | None,
     max_age: float,
     decided_by: str = "moderator",
-) -> WebhookEvent:
-    """Record a human decision and the webhook event that carries it, in one transaction."""
+    commit: bool = True,
+) -> tuple[WebhookEvent, SpamVerdict | None]:
+    """Record a human decision, the webhook event that carries it and the spam verdict it makes, in one
+    transaction (left open with `commit=False`, for a caller that adds to it)."""
     now = utcnow()
     m.status = STATUS_OF_DECISION[decision]
     m.decision = decision
@@ -182,5 +185,6 @@ def apply_verdict(
     m.reasons = [human, *machine]
     event = create_event(m, max_age=max_age)
     verdict = record_verdict(m, decision=decision, category=m.category, decided_by=decided_by)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return event, verdict
