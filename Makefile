@@ -7,7 +7,7 @@ PYTHON ?= python3
 PIP = $(VENV)/bin/pip
 PY = $(VENV)/bin/python
 
-.PHONY: run test bench eval-spam lint format system-test-deps clean
+.PHONY: run test bench bench-queue eval-spam lint format system-test-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: $(VENV)/.installed-test
 # Prints precision, recall, F1, ROC-AUC and scoring time; writes bench/results/spam.json.
 eval-spam: $(VENV)/.installed-test
 	$(PY) bench/eval_spam.py $(EVAL_ARGS)
+
+# The review queue at 100,000 comments: page, count, filter and search times.
+bench-queue: $(VENV)/.installed-test
+	$(PY) bench/queue_speed.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check service workers tests bench

@@ -24,6 +24,9 @@ class Moderation(db.Model):
         Index("ix_moderations_status_queued", "status", "queued_at"),
         Index("ix_moderations_site_author_ref", "site_id", "author_ref"),
         Index("ix_moderations_site_status_risk", "site_id", "status", "risk", "id"),
+        Index("ix_moderations_site_id", "site_id", "id"),
+        Index("ix_moderations_site_email", "site_id", "author_email", "id"),
+        Index("ix_moderations_site_ip", "site_id", "author_ip", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("mod"))
@@ -40,9 +43,9 @@ class Moderation(db.Model):
     simhash: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     author_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    author_email: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)
+    author_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     author_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
-    author_ip: Mapped[str | None] = mapped_column(String(45), nullable=True, index=True)
+    author_ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
     author_user_agent: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     author_ref: Mapped[str | None] = mapped_column(String(255), nullable=True)
     post: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.comments.models import STATUS_OF_DECISION, Moderation
@@ -31,6 +32,8 @@ ACTIONS = {
     "reject_spam": ("reject", "spam"),
     "reject_toxic": ("reject", "toxic"),
 }
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_IP = re.compile(r"[0-9.]{7,15}|[0-9a-fA-F:]*:[0-9a-fA-F:.]+")
 # A hash to check against when no account matches, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(8), method=PASSWORD_METHOD)
 
@@ -107,24 +110,30 @@ class QueueFilter:
 
 
 def _filtered(site_ids: list[str], f: QueueFilter) -> Select:
-    query = select(Moderation).where(Moderation.site_id.in_(site_ids))
-    if f.site_id:
-        query = query.where(Moderation.site_id == f.site_id)
+    if f.site_id and f.site_id not in site_ids:
+        return select(Moderation).where(false())
+    if f.site_id or len(site_ids) == 1:  # one site: an equality, so the (site, …) indexes give the order
+        query = select(Moderation).where(Moderation.site_id == (f.site_id or site_ids[0]))
+    else:
+        query = select(Moderation).where(Moderation.site_id.in_(site_ids))
     if f.category in ("toxic", "spam"):
         query = query.where(Moderation.category == f.category)
     if f.reason:
         query = query.where(Moderation.reason_codes.contains(f" {f.reason} ", autoescape=True))
     if f.q:
         text = f.q.strip()
-        query = query.where(
-            or_(
-                Moderation.content.contains(text, autoescape=True),
-                Moderation.author_name.contains(text, autoescape=True),
-                Moderation.author_email == text.lower(),
-                Moderation.author_ip == text,
-                Moderation.comment_id == text,
+        if _EMAIL.fullmatch(text):  # an address: the indexed column alone, not a scan of every text
+            query = query.where(Moderation.author_email == text.lower())
+        elif _IP.fullmatch(text):
+            query = query.where(Moderation.author_ip == text)
+        else:
+            query = query.where(
+                or_(
+                    Moderation.content.contains(text, autoescape=True),
+                    Moderation.author_name.contains(text, autoescape=True),
+                    Moderation.comment_id == text,
+                )
             )
-        )
     return query
 
 
@@ -161,11 +170,13 @@ def queue_page(
         query = query.where(Moderation.status == f.tab)
     after = _decode(cursor) if cursor else None
     if f.tab == "held":
-        risk = func.coalesce(Moderation.risk, -1.0)
+        # Every decided comment has a risk (its spam score at least), so the index gives this order as is.
         if after:
-            query = query.where(or_(risk < after[0], (risk == after[0]) & (Moderation.id < after[1])))
-        query = query.order_by(risk.desc(), Moderation.id.desc())
-        key = lambda m: [m.risk if m.risk is not None else -1.0, m.id]  # noqa: E731
+            query = query.where(
+                or_(Moderation.risk < after[0], (Moderation.risk == after[0]) & (Moderation.id < after[1]))
+            )
+        query = query.order_by(Moderation.risk.desc(), Moderation.id.desc())
+        key = lambda m: [m.risk, m.id]  # noqa: E731
     else:
         if after:
             query = query.where(Moderation.id < after[1])

@@ -85,6 +85,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("risk", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("reason_codes", sa.String(length=1000), nullable=True))
         batch_op.create_index("ix_moderations_site_status_risk", ["site_id", "status", "risk", "id"], unique=False)
+        batch_op.create_index("ix_moderations_site_id", ["site_id", "id"], unique=False)
+        # Searching the queue by email or IP address within a site, newest first.
+        batch_op.drop_index("ix_moderations_author_email")
+        batch_op.drop_index("ix_moderations_author_ip")
+        batch_op.create_index("ix_moderations_site_email", ["site_id", "author_email", "id"], unique=False)
+        batch_op.create_index("ix_moderations_site_ip", ["site_id", "author_ip", "id"], unique=False)
 
     _backfill_queue_order()
 
@@ -127,6 +133,11 @@ def _backfill_queue_order() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("moderations", schema=None) as batch_op:
+        batch_op.drop_index("ix_moderations_site_ip")
+        batch_op.drop_index("ix_moderations_site_email")
+        batch_op.create_index("ix_moderations_author_ip", ["author_ip"], unique=False)
+        batch_op.create_index("ix_moderations_author_email", ["author_email"], unique=False)
+        batch_op.drop_index("ix_moderations_site_id")
         batch_op.drop_index("ix_moderations_site_status_risk")
         batch_op.drop_column("reason_codes")
         batch_op.drop_column("risk")
