@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Blueprint,
@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from service.comments.models import Moderation
@@ -125,14 +126,16 @@ def home() -> Any:
     return redirect(url_for("review.queue"))
 
 
-def _filter() -> store.QueueFilter:
-    tab = request.args.get("tab", "held")
+def _filter(args: Any = None) -> store.QueueFilter:
+    """The queue's filter from its query string (this request's, or the one of the queue page we came from)."""
+    args = request.args if args is None else args
+    tab = args.get("tab", "held")
     return store.QueueFilter(
         tab=tab if tab in store.TABS else "held",
-        site_id=request.args.get("site") or None,
-        category=request.args.get("category") or None,
-        reason=request.args.get("reason") or None,
-        q=(request.args.get("q") or "").strip()[:200] or None,
+        site_id=args.get("site") or None,
+        category=args.get("category") or None,
+        reason=args.get("reason") or None,
+        q=(args.get("q") or "").strip()[:200] or None,
     )
 
 
@@ -180,6 +183,13 @@ def item(moderation_id: str) -> Any:
             .limit(5)
         )
     )
+    back = _safe_next(request.args.get("back"), url_for("review.queue"))
+    came_from = _filter(MultiDict(parse_qsl(urlsplit(back).query)))
+    prev_id, next_id = store.neighbours(_site_ids(), m, came_from)
+
+    def link(other: str | None) -> str | None:
+        return url_for("review.item", moderation_id=other, back=back) if other else None
+
     return render_template(
         "review/item.html",
         m=m,
@@ -188,7 +198,9 @@ def item(moderation_id: str) -> Any:
         history=store.author_history(m),
         parent=store.parent_of(m),
         events=events,
-        back=_safe_next(request.args.get("back"), url_for("review.queue")),
+        back=back,
+        prev_url=link(prev_id),
+        next_url=link(next_id),
     )
 
 

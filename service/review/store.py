@@ -186,6 +186,23 @@ def queue_page(
     return rows[:limit], (_encode(key(rows[limit - 1])) if len(rows) > limit else None)
 
 
+def neighbours(site_ids: list[str], m: Moderation, f: QueueFilter) -> tuple[str | None, str | None]:
+    """The comments before and after this one in the queue's order (for j/k on a comment's page)."""
+    query = _filtered(site_ids, f)
+    if f.tab in STATUS_OF_DECISION.values():
+        query = query.where(Moderation.status == f.tab)
+    if f.tab == "held" and m.risk is not None:
+        after = or_(Moderation.risk < m.risk, (Moderation.risk == m.risk) & (Moderation.id < m.id))
+        before = or_(Moderation.risk > m.risk, (Moderation.risk == m.risk) & (Moderation.id > m.id))
+        forward, backward = (Moderation.risk.desc(), Moderation.id.desc()), (Moderation.risk, Moderation.id)
+    else:
+        after, before = Moderation.id < m.id, Moderation.id > m.id
+        forward, backward = (Moderation.id.desc(),), (Moderation.id,)
+    prev_id = db.session.scalar(query.with_only_columns(Moderation.id).where(before).order_by(*backward).limit(1))
+    next_id = db.session.scalar(query.with_only_columns(Moderation.id).where(after).order_by(*forward).limit(1))
+    return prev_id, next_id
+
+
 def visible_moderation(site_ids: list[str], moderation_id: str) -> Moderation | None:
     m = db.session.get(Moderation, moderation_id)
     return m if m is not None and m.site_id in site_ids else None

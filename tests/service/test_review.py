@@ -165,3 +165,15 @@ def test_login_only_redirects_within_the_site(app: Flask) -> None:
     answer = client.post("/ui/login?next=//evil.example/x", data={"email": "r@example.org", "password": PASSWORD,
                                                                  "csrf_token": token})  # fmt: skip
     assert answer.headers["Location"] == "/ui/queue"
+
+
+def test_neighbours_follow_the_queue_order(app: Flask) -> None:
+    site, _, _ = create_site(name="n", webhook_url="http://127.0.0.1:9/x")
+    low, high, mid = (decided(site, c, "hold", r) for c, r in (("low", 0.2), ("high", 0.9), ("mid", 0.5)))
+    held = store.QueueFilter(tab="held")
+    assert store.neighbours([site.id], high, held) == (None, mid.id)
+    assert store.neighbours([site.id], mid, held) == (high.id, low.id)
+    assert store.neighbours([site.id], low, held) == (mid.id, None)
+    newest_first = store.QueueFilter(tab="all")
+    assert store.neighbours([site.id], high, newest_first) == (mid.id, low.id)
+    assert store.neighbours([site.id], high, store.QueueFilter(tab="held", site_id="site_other")) == (None, None)

@@ -223,3 +223,27 @@ def test_overview_charts_and_a_failed_webhook_redelivered_from_the_ui(
         lambda: (lambda got: got[-1] if got[-1]["answered"] == 200 else None)(receiver.for_comment(cid)), 30
     )
     assert delivered["headers"]["webhook-id"] == event_id
+
+
+def test_clear_the_queue_from_the_comment_page_by_keyboard(
+    page: Any, ui_stack: Stack, receiver: Receiver, team: dict
+) -> None:
+    """From the riskiest comment (Enter), does 'a' approve it and bring up the next, until the queue is clear?"""
+    site, tag = team["site"], team["tag"]
+    texts = {f"{tag}-q{i}": f"holdme: queue item {i}" for i in range(3)}
+    for cid, text in texts.items():
+        held(ui_stack, site, receiver, cid, text)
+    log_in(page, ui_stack, team["email"])
+    order = [page.locator("[data-row]").nth(i).get_attribute("data-id") for i in range(3)]
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/ui/comments/{order[0]}**")
+    page.keyboard.press("j")  # j and k step through the queue's order
+    page.wait_for_url(f"**/ui/comments/{order[1]}**")
+    page.keyboard.press("k")
+    for moderation_id in order:
+        page.wait_for_url(f"**/ui/comments/{moderation_id}**")
+        page.keyboard.press("a")
+    page.wait_for_url("**/ui/queue**")
+    assert page.locator(".tabs a[data-tab=held] .count").inner_text() == "0"
+    for cid in texts:
+        assert moderator_webhooks(receiver, cid)[0]["decision"] == "approve"

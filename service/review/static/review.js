@@ -54,7 +54,8 @@
       const data = await post(item.dataset.decide, [["action", action]]);
       toast(data.message);
       item.dataset.state = WORDS[action];
-      setTimeout(() => { window.location.href = item.dataset.backUrl; }, 400);
+      // On to the next comment in the queue's order, or back to the queue at its end.
+      setTimeout(() => { window.location.href = item.dataset.nextUrl || item.dataset.backUrl; }, 400);
     } catch (e) { toast(e.message); }
   }
 
@@ -81,7 +82,8 @@
     if (key === "u") { event.preventDefault(); undo(); return; }
     if (item) {
       if (ACTIONS[key]) { event.preventDefault(); actOnItem(item, ACTIONS[key]); }
-      else if (key === "j" || key === "k") { window.location.href = item.dataset.backUrl; }
+      else if (key === "j") { window.location.href = item.dataset.nextUrl || item.dataset.backUrl; }
+      else if (key === "k") { window.location.href = item.dataset.prevUrl || item.dataset.backUrl; }
       return;
     }
     if (!rows().length) return;
