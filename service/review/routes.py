@@ -25,10 +25,10 @@ from service.comments.models import Moderation
 from service.extensions import db
 from service.queueing import enqueue_delivery, enqueue_learning
 from service.review import auth, overview, store
-from service.review.models import ROLES
+from service.review.models import ROLES, Moderator
 from service.sites.models import Site
 from service.sites.policy import OPTIONAL_LABELS, TOXICITY_LABELS, effective_policy
-from service.sites.store import SiteError, create_site
+from service.sites.store import SiteError, create_site, rotate_api_key, update_site
 from service.webhooks.models import WebhookEvent
 from service.webhooks.store import latest_events, redeliver
 
@@ -332,10 +332,51 @@ def admin() -> Any:
         except (SiteError, store.AccountError) as exc:
             db.session.rollback()
             flash(f"Not done: {exc}.")
-    return render_template(
-        "review/admin.html",
-        sites=store.visible_sites(g.moderator),
-        moderators=store.list_moderators(),
-        created=created,
-        roles=ROLES,
-    )
+    return render_template("review/admin.html", **_admin_page(), created=created)
+
+
+def _admin_page() -> dict:
+    return {"sites": store.visible_sites(g.moderator), "moderators": store.list_moderators(), "roles": ROLES}
+
+
+def _admin_sites(names: list[str]) -> list[Site]:
+    return list(db.session.scalars(db.select(Site).where(Site.name.in_(names))))
+
+
+@blp.route("/admin/moderators/<moderator_id>", methods=["POST"])
+@auth.admin_required
+def admin_moderator(moderator_id: str) -> Any:
+    moderator = db.session.get(Moderator, moderator_id)
+    if moderator is None:
+        abort(404, description="No such moderator.")
+    try:
+        if request.form.get("remove"):
+            store.remove_moderator(moderator, by=g.moderator)
+            flash(f"Removed {moderator.email}.")
+        else:
+            store.update_moderator(moderator, role=request.form.get("role", "moderator"),
+                                   sites=_admin_sites(request.form.getlist("sites")),
+                                   password=request.form.get("password") or None, by=g.moderator)  # fmt: skip
+            flash(f"Saved {moderator.email}.")
+    except store.AccountError as exc:
+        db.session.rollback()
+        flash(f"Not done: {exc}.")
+    return redirect(url_for("review.admin"))
+
+
+@blp.route("/admin/sites/<site_id>", methods=["POST"])
+@auth.admin_required
+def admin_site(site_id: str) -> Any:
+    site = db.session.get(Site, site_id)
+    if site is None:
+        abort(404, description="No such site.")
+    if request.form.get("rotate_key"):
+        key = rotate_api_key(site)
+        return render_template("review/admin.html", **_admin_page(), created={"site": site.name, "api_key": key})
+    try:
+        update_site(site, webhook_url=request.form.get("webhook_url", "").strip())
+        flash(f"Saved {site.name}.")
+    except SiteError as exc:
+        db.session.rollback()
+        flash(f"Not done: {exc}.")
+    return redirect(url_for("review.admin"))

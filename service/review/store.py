@@ -86,6 +86,34 @@ def end_sessions(moderator: Moderator) -> None:
     db.session.commit()
 
 
+def update_moderator(
+    moderator: Moderator, *, role: str, sites: list[Site], password: str | None = None, by: Moderator
+) -> None:
+    """Change a moderator's role, sites or password (a new password ends their sessions)."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if moderator.id == by.id and role != "admin":
+        raise AccountError("you cannot take away your own admin role")
+    if role == "moderator" and not sites:
+        raise AccountError("a moderator needs at least one site")
+    if password:
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+        moderator.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        moderator.session_token = secrets.token_urlsafe(24)
+    moderator.role = role
+    moderator.sites = list(sites)
+    db.session.commit()
+
+
+def remove_moderator(moderator: Moderator, *, by: Moderator) -> None:
+    """Delete an account; its audit entries stay, under its email address."""
+    if moderator.id == by.id:
+        raise AccountError("you cannot remove your own account")
+    db.session.delete(moderator)
+    db.session.commit()
+
+
 def list_moderators() -> list[Moderator]:
     return list(db.session.scalars(select(Moderator).order_by(Moderator.email)))
 

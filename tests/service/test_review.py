@@ -177,3 +177,22 @@ def test_neighbours_follow_the_queue_order(app: Flask) -> None:
     newest_first = store.QueueFilter(tab="all")
     assert store.neighbours([site.id], high, newest_first) == (mid.id, low.id)
     assert store.neighbours([site.id], high, store.QueueFilter(tab="held", site_id="site_other")) == (None, None)
+
+
+def test_admins_change_roles_sites_and_passwords_but_not_their_own_standing(app: Flask) -> None:
+    a, _, _ = create_site(name="sa", webhook_url="http://127.0.0.1:9/x")
+    b, _, _ = create_site(name="sb", webhook_url="http://127.0.0.1:9/x")
+    boss = store.create_moderator(email="boss@example.org", password=PASSWORD, role="admin", sites=[])
+    mod = store.create_moderator(email="m@example.org", password=PASSWORD, sites=[a])
+    token = mod.session_token
+    store.update_moderator(mod, role="moderator", sites=[b], by=boss)
+    assert [s.name for s in mod.sites] == ["sb"] and mod.session_token == token
+    store.update_moderator(mod, role="moderator", sites=[b], password="another long one", by=boss)
+    assert mod.session_token != token and store.check_login("m@example.org", "another long one") is not None
+    with pytest.raises(store.AccountError, match="own admin role"):
+        store.update_moderator(boss, role="moderator", sites=[a], by=boss)
+    with pytest.raises(store.AccountError, match="own account"):
+        store.remove_moderator(boss, by=boss)
+    store.remove_moderator(mod, by=boss)
+    assert [m.email for m in store.list_moderators()] == ["boss@example.org"]
+    assert {s.name for s in store.visible_sites(boss)} == {"sa", "sb"}

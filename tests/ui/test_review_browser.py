@@ -247,3 +247,41 @@ def test_clear_the_queue_from_the_comment_page_by_keyboard(
     assert page.locator(".tabs a[data-tab=held] .count").inner_text() == "0"
     for cid in texts:
         assert moderator_webhooks(receiver, cid)[0]["decision"] == "approve"
+
+
+def test_an_admin_manages_sites_and_moderators_in_the_ui(
+    page: Any, browser: Any, ui_stack: Stack, team: dict
+) -> None:
+    """Can an admin add a site and a moderator from the UI, who can then log in; and does removing that
+    moderator end their session? Is the admin page closed to moderators?"""
+    from tests.support.browser import PASSWORD
+
+    tag = team["tag"]
+    admin = f"admin-{tag}@example.org"
+    create_moderator(ui_stack, admin, role="admin")
+    log_in(page, ui_stack, admin)
+    page.goto(ui_stack.base_url + "/ui/admin")
+    new_site = page.locator("form:has(input[name=form][value=site])")
+    new_site.locator("input[name=name]").fill(f"shop-{tag}")
+    new_site.locator("input[name=webhook_url]").fill("https://shop.example/hook")
+    new_site.locator("button").click()
+    assert page.locator(".secret code").first.inner_text().startswith("mk_")
+    new_mod = page.locator("form:has(input[name=form][value=moderator])")
+    new_mod.locator("input[name=email]").fill(f"clerk-{tag}@example.org")
+    new_mod.locator("input[name=password]").fill(PASSWORD)
+    new_mod.locator(f"input[name=sites][value=shop-{tag}]").check()
+    new_mod.locator("button").click()
+    expect(page.locator("#toast")).to_contain_text("Moderator created")
+
+    clerk = browser.new_context().new_page()
+    log_in(clerk, ui_stack, f"clerk-{tag}@example.org")
+    assert clerk.locator("a", has_text="Admin").count() == 0
+    assert clerk.goto(ui_stack.base_url + "/ui/admin").status == 403
+
+    entry = page.locator(f"details[data-moderator='clerk-{tag}@example.org']")
+    entry.locator("summary").click()
+    entry.get_by_role("button", name="Remove").click()
+    expect(page.locator("#toast")).to_contain_text(f"Removed clerk-{tag}@example.org")
+    clerk.goto(ui_stack.base_url + "/ui/queue")
+    assert "/ui/login" in clerk.url
+    clerk.context.close()
