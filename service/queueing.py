@@ -39,3 +39,10 @@ def enqueue_delivery(event_id: str, countdown: float | None = None) -> bool:
 def enqueue_learning(verdict_id: int) -> bool:
     """Ask a worker to teach the spam filter a new or changed verdict (the sweep retries if this fails)."""
     return _send(LEARN_TASK, [verdict_id], queue="webhooks")
+
+
+def enqueue_verdict(event_id: str, verdict_id: int | None) -> None:
+    """Hand on a human decision: its webhook event for delivery, its spam verdict (if any) for learning."""
+    enqueue_delivery(event_id)
+    if verdict_id is not None:
+        enqueue_learning(verdict_id)

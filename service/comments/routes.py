@@ -21,7 +21,7 @@ from service.comments.schemas import (
 from service.comments.waiting import requested_wait, wait_for_decision
 from service.extensions import redis_client
 from service.pagination import CursorError
-from service.queueing import enqueue_delivery, enqueue_learning, enqueue_scoring
+from service.queueing import enqueue_scoring, enqueue_verdict
 from service.sites.policy import effective_policy
 from service.webhooks.store import latest_events
 
@@ -118,7 +118,5 @@ class CommentDecision(MethodView):
             note=data.get("note"),
             max_age=current_app.config["WEBHOOK_MAX_AGE"],
         )
-        enqueue_delivery(event.id)
-        if verdict is not None:
-            enqueue_learning(verdict.id)
+        enqueue_verdict(event.id, verdict.id if verdict is not None else None)
         return _record(m)

@@ -507,8 +507,10 @@ def test_verdicts_teach_the_sites_spam_filter(stack: Stack, receiver: Receiver, 
 
     def relearned() -> tuple[int, int] | None:
         with stack.app().app_context():
+            # The verdict first: once it reads as learned, the model stored with it is visible too.
+            v = db.session.scalar(db.select(SpamVerdict).filter_by(moderation_id=ids[0]).execution_options(
+                populate_existing=True))  # fmt: skip
             row = db.session.get(SpamModel, site["id"], populate_existing=True)
-            v = db.session.scalar(db.select(SpamVerdict).filter_by(moderation_id=ids[0]))
             return (row.spam, row.ham) if v.learned_label == "ham" else None
 
     assert wait_for(relearned, 30) == (4, 6)
