@@ -452,12 +452,15 @@ def main() -> int:
     batches = [
         tuple(map(float, m))
         for m in re.findall(
-            r"decided \d+ of \d+ comments in (\d+) ms \(reading (\d+), model (\d+), deciding and storing (\d+)\)",
+            r"decided \d+ of \d+ comments in (\d+) ms \(reading (\d+), model (\d+), spam and deciding (\d+), "
+            r"storing (\d+), handing on (\d+)\)",
             log,
         )
     ]
     busy = sum(b[0] for b in batches) or 1.0
     model_share = sum(b[2] for b in batches) / busy
+    shares = {part: sum(b[i] for b in batches) / busy for i, part in
+              ((1, "reading"), (3, "spam and deciding"), (4, "storing"), (5, "handing on"))}  # fmt: skip
     # This machine's speed drifts by ±15 % from minute to minute: time the ceiling again right after the
     # end-to-end run and compare with the mean of the two.
     say("timing the workers' scorer in-process again…")
@@ -522,7 +525,8 @@ def main() -> int:
         f"score workers      {result['score_processes']} processes, RSS {result['worker_rss_mb']} MB in all; "
         f"largest batch {result['largest_batch']:.0f}, {result['batches']:.0f} batches"
     )
-    say(f"score workers' busy time in the model: {model_share:.0%} (the rest: reading, deciding, storing)")
+    rest = ", ".join(f"{part} {share:.0%}" for part, share in shares.items())
+    say(f"score workers' busy time in the model: {model_share:.0%} (the rest: {rest})")
     cpu = ", ".join(f"{k} {v:.1f}" for k, v in sorted(run["cpu_seconds"].items(), key=lambda kv: -kv[1]))
     say(f"CPU seconds        {cpu} (over {run['wall_seconds']:.1f} s on {result['cores']} cores)")
     say(f"wrote {RESULTS / 'latest.json'}, {RESULTS / 'latest.png'}, {RESULTS / 'intake.csv'}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from redis import Redis
@@ -54,12 +54,30 @@ def _when(value: object) -> datetime | None:
     return None
 
 
-def job_for(m: Moderation, policy: dict, redis: Redis) -> Job:
-    """What scoring one comment needs: its text and links, and the spam signals' facts about its site."""
+def _fingerprint(m: Moderation) -> tuple[str, int]:
     words = text.plain_text(m.content, m.content_format)
-    found = text.links(m.content, m.content_format)
-    fingerprint = text.simhash(words)
+    return words, text.simhash(words)
+
+
+def job_for(
+    m: Moderation,
+    policy: dict,
+    redis: Redis,
+    *,
+    prepared: tuple[str, int] | None = None,
+    candidates: list[decisions.Fingerprint] | None = None,
+) -> Job:
+    """What scoring one comment needs: its text and links, and the spam signals' facts about its site.
+
+    `prepared` (its text and SimHash) and `candidates` (recent fingerprints on its site) come from `gather`
+    for a batch; alone, the comment reads its own."""
+    words, fingerprint = prepared or _fingerprint(m)
     window = policy["duplicate_window_hours"]
+    if candidates is None:
+        candidates = decisions.recent_fingerprints(
+            m.site_id, since=m.created_at - timedelta(hours=window), until=m.created_at
+        )
+    found = text.links(m.content, m.content_format)
     earlier, approved = decisions.author_history(m)
     context = m.context or {}
     return Job(
@@ -68,7 +86,7 @@ def job_for(m: Moderation, policy: dict, redis: Redis) -> Job:
                          _when(context.get("form_rendered_at")), m.comment_created_at or m.created_at),
         spam.SpamFacts(
             duplicates=decisions.duplicate_count(m, window_hours=window),
-            near_duplicates=decisions.near_duplicate_count(m, fingerprint, window_hours=window,
+            near_duplicates=decisions.near_duplicate_count(m, fingerprint, candidates, window_hours=window,
                                                            within_bits=text.NEAR_DUPLICATE_BITS),
             duplicate_window_hours=window,
             author_earlier=earlier,
@@ -92,7 +110,18 @@ def gather(items: list[tuple[str, int]]) -> list[Job]:
     policies = {s.id: effective_policy(s.policy) for s in
                 db.session.scalars(select(Site).where(Site.id.in_({m.site_id for m in rows})))}  # fmt: skip
     redis = redis_client(current_app)
-    jobs = [job_for(m, policies[m.site_id], redis) for m in rows]
+    prepared = {m.id: _fingerprint(m) for m in rows}
+    candidates: dict[str, list[decisions.Fingerprint]] = {}
+    for site_id in {m.site_id for m in rows}:
+        mine = [m for m in rows if m.site_id == site_id]
+        window = timedelta(hours=policies[site_id]["duplicate_window_hours"])
+        stored = decisions.recent_fingerprints(site_id, since=min(m.created_at for m in mine) - window,
+                                               until=max(m.created_at for m in mine))  # fmt: skip
+        # The batch's own comments count for the later ones among them, as a spam run arrives together.
+        batch = [decisions.Fingerprint(m.id, prepared[m.id][1], m.content_hash, m.created_at) for m in mine]
+        candidates[site_id] = stored + batch
+    jobs = [job_for(m, policies[m.site_id], redis, prepared=prepared[m.id], candidates=candidates[m.site_id])
+            for m in rows]  # fmt: skip
     decisions.mark_in_progress([j.moderation_id for j in jobs])
     return jobs
 
@@ -167,18 +196,22 @@ def moderate(items: list[tuple[str, int]], *, deliver: object) -> int:
             models={"toxicity": model_name, "spam": with_classifier if learned else spam.SIGNALS_VERSION},
             simhash=job.fingerprint,
         ))  # fmt: skip
+    decided = time.perf_counter()
     stored = decisions.store_decisions(made, max_age=config["WEBHOOK_MAX_AGE"])
-    redis = redis_client(current_app)
+    written = time.perf_counter()
+    notices = redis_client(current_app).pipeline(transaction=False)  # one round trip for all the notices
     for d, event_id in stored:
         why = ", ".join(r["code"] for r in d.reasons)
         log.debug("%s revision %d: %s%s", d.moderation_id, d.revision, d.decision, f" ({why})" if why else "")
         deliver(event_id)
-        try:
-            redis.publish(DECIDED_CHANNEL.format(id=d.moderation_id), d.decision)
-        except Exception as exc:  # a waiting request re-reads the database every half second anyway
-            log.warning("decision notice not published: %s", exc)
+        notices.publish(DECIDED_CHANNEL.format(id=d.moderation_id), d.decision)
+    try:
+        notices.execute()
+    except Exception as exc:  # a waiting request re-reads the database every half second anyway
+        log.warning("decision notices not published: %s", exc)
     done = time.perf_counter()
-    log.info("decided %d of %d comments in %.0f ms (reading %.0f, model %.0f, deciding and storing %.0f)",
-             len(stored), len(items), (done - started) * 1000, (loaded - started) * 1000,
-             (scored - loaded) * 1000, (done - scored) * 1000)  # fmt: skip
+    log.info("decided %d of %d comments in %.0f ms (reading %.0f, model %.0f, spam and deciding %.0f, "
+             "storing %.0f, handing on %.0f)", len(stored), len(items), (done - started) * 1000,
+             (loaded - started) * 1000, (scored - loaded) * 1000, (decided - scored) * 1000,
+             (written - decided) * 1000, (done - written) * 1000)  # fmt: skip
     return len(stored)
