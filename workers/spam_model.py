@@ -116,8 +116,8 @@ class SpamClassifier:
         kept (compressing the dense 4 MB array took most of a verdict's learning time)."""
         model, weights = self.model, None
         if model is not None and getattr(model, "coef_", None) is not None:
-            weights = (model.coef_.shape, np.flatnonzero(model.coef_).astype(np.int32), model.coef_.ravel())
-            weights = (weights[0], weights[1], weights[2][weights[1]])
+            where = np.flatnonzero(model.coef_).astype(np.int32)
+            weights = (model.coef_.shape, where, model.coef_.ravel()[where])
             model = copy.copy(model)
             model.coef_ = None
         state = {"model": model, "weights": weights, "spam": self.spam, "ham": self.ham}

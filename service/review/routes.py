@@ -162,8 +162,8 @@ def queue() -> Any:
     )
 
 
-def _found(moderation_id: str) -> Moderation:
-    m = store.visible_moderation(_site_ids(), moderation_id)
+def _found(moderation_id: str, site_ids: list[str] | None = None) -> Moderation:
+    m = store.visible_moderation(site_ids if site_ids is not None else _site_ids(), moderation_id)
     if m is None:
         abort(404, description="No such comment, or not on a site you moderate.")
     return m
@@ -172,7 +172,8 @@ def _found(moderation_id: str) -> Moderation:
 @blp.route("/comments/<moderation_id>")
 @auth.login_required
 def item(moderation_id: str) -> Any:
-    m = _found(moderation_id)
+    site_ids = _site_ids()
+    m = _found(moderation_id, site_ids)
     site = db.session.get(Site, m.site_id)
     policy = effective_policy(site.policy)
     events = list(
@@ -185,7 +186,7 @@ def item(moderation_id: str) -> Any:
     )
     back = _safe_next(request.args.get("back"), url_for("review.queue"))
     came_from = _filter(MultiDict(parse_qsl(urlsplit(back).query)))
-    prev_id, next_id = store.neighbours(_site_ids(), m, came_from)
+    prev_id, next_id = store.neighbours(site_ids, m, came_from)
 
     def link(other: str | None) -> str | None:
         return url_for("review.item", moderation_id=other, back=back) if other else None
@@ -231,9 +232,7 @@ def bulk() -> Any:
     action = request.form.get("action", "")
     if action not in store.ACTIONS:
         abort(400, description="Unknown action.")
-    ids = request.form.getlist("ids")[:500]
-    site_ids = _site_ids()
-    comments = [m for i in ids if (m := store.visible_moderation(site_ids, i)) is not None]
+    comments = store.visible_moderations(_site_ids(), request.form.getlist("ids")[:500])
     if not comments:
         abort(400, description="Select one or more comments first.")
     outcome = store.act(g.moderator, comments, action, max_age=current_app.config["WEBHOOK_MAX_AGE"])
@@ -319,14 +318,11 @@ def admin() -> Any:
                 )
                 created = {"site": site.name, "api_key": key, "webhook_secret": secret}
             else:
-                names = request.form.getlist("sites")
-                sites = list(db.session.scalars(db.select(Site).where(Site.name.in_(names))))
-                role = request.form.get("role", "moderator")
                 store.create_moderator(
                     email=request.form.get("email", ""),
                     password=request.form.get("password", ""),
-                    role=role if role in ROLES else "moderator",
-                    sites=sites,
+                    role=request.form.get("role", "moderator"),
+                    sites=_admin_sites(request.form.getlist("sites")),
                 )
                 flash("Moderator created.")
         except (SiteError, store.AccountError) as exc:

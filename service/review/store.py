@@ -8,6 +8,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, false, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -188,52 +189,67 @@ def _decode(cursor: str) -> list | None:
     return values if isinstance(values, list) and len(values) == 2 else None
 
 
-def queue_page(
-    site_ids: list[str], f: QueueFilter, *, cursor: str | None, limit: int = 50
-) -> tuple[list, str | None]:
-    """One page of the queue and the next page's cursor. Held comments come riskiest first, the other tabs
-    newest first; keyset pagination on an index, so the thousandth page costs what the first does."""
+def _in_tab(site_ids: list[str], f: QueueFilter) -> Select:
     query = _filtered(site_ids, f)
     if f.tab in STATUS_OF_DECISION.values():
         query = query.where(Moderation.status == f.tab)
+    return query
+
+
+# The queue's order: held comments riskiest first, the other tabs newest first. A position in it is
+# (risk, id); every decided comment has a risk (its spam score at least), so the indexes give this order.
+
+
+def _position(f: QueueFilter, m: Moderation) -> list:
+    return [m.risk if f.tab == "held" else 0, m.id]
+
+
+def _beyond(f: QueueFilter, position: list, *, ahead: bool) -> Any:
+    """The rows after (`ahead`) or before a position in the tab's order."""
+    risk, moderation_id = position
+    if f.tab != "held":
+        return Moderation.id < moderation_id if ahead else Moderation.id > moderation_id
+    if ahead:
+        return or_(Moderation.risk < risk, (Moderation.risk == risk) & (Moderation.id < moderation_id))
+    return or_(Moderation.risk > risk, (Moderation.risk == risk) & (Moderation.id > moderation_id))
+
+
+def _order(f: QueueFilter, *, ahead: bool) -> list:
+    columns = (Moderation.risk, Moderation.id) if f.tab == "held" else (Moderation.id,)
+    return [c.desc() for c in columns] if ahead else list(columns)
+
+
+def queue_page(
+    site_ids: list[str], f: QueueFilter, *, cursor: str | None, limit: int = 50
+) -> tuple[list, str | None]:
+    """One page of the queue and the next page's cursor: keyset pagination on an index, so the thousandth
+    page costs what the first does."""
+    query = _in_tab(site_ids, f)
     after = _decode(cursor) if cursor else None
-    if f.tab == "held":
-        # Every decided comment has a risk (its spam score at least), so the index gives this order as is.
-        if after:
-            query = query.where(
-                or_(Moderation.risk < after[0], (Moderation.risk == after[0]) & (Moderation.id < after[1]))
-            )
-        query = query.order_by(Moderation.risk.desc(), Moderation.id.desc())
-        key = lambda m: [m.risk, m.id]  # noqa: E731
-    else:
-        if after:
-            query = query.where(Moderation.id < after[1])
-        query = query.order_by(Moderation.id.desc())
-        key = lambda m: [0, m.id]  # noqa: E731
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    return rows[:limit], (_encode(key(rows[limit - 1])) if len(rows) > limit else None)
+    if after:
+        query = query.where(_beyond(f, after, ahead=True))
+    rows = list(db.session.scalars(query.order_by(*_order(f, ahead=True)).limit(limit + 1)))
+    return rows[:limit], (_encode(_position(f, rows[limit - 1])) if len(rows) > limit else None)
 
 
 def neighbours(site_ids: list[str], m: Moderation, f: QueueFilter) -> tuple[str | None, str | None]:
     """The comments before and after this one in the queue's order (for j/k on a comment's page)."""
-    query = _filtered(site_ids, f)
-    if f.tab in STATUS_OF_DECISION.values():
-        query = query.where(Moderation.status == f.tab)
-    if f.tab == "held" and m.risk is not None:
-        after = or_(Moderation.risk < m.risk, (Moderation.risk == m.risk) & (Moderation.id < m.id))
-        before = or_(Moderation.risk > m.risk, (Moderation.risk == m.risk) & (Moderation.id > m.id))
-        forward, backward = (Moderation.risk.desc(), Moderation.id.desc()), (Moderation.risk, Moderation.id)
-    else:
-        after, before = Moderation.id < m.id, Moderation.id > m.id
-        forward, backward = (Moderation.id.desc(),), (Moderation.id,)
-    prev_id = db.session.scalar(query.with_only_columns(Moderation.id).where(before).order_by(*backward).limit(1))
-    next_id = db.session.scalar(query.with_only_columns(Moderation.id).where(after).order_by(*forward).limit(1))
-    return prev_id, next_id
+    ids, here = _in_tab(site_ids, f).with_only_columns(Moderation.id), _position(f, m)
+    return tuple(
+        db.session.scalar(ids.where(_beyond(f, here, ahead=ahead)).order_by(*_order(f, ahead=ahead)).limit(1))
+        for ahead in (False, True)
+    )  # type: ignore[return-value]
 
 
 def visible_moderation(site_ids: list[str], moderation_id: str) -> Moderation | None:
     m = db.session.get(Moderation, moderation_id)
     return m if m is not None and m.site_id in site_ids else None
+
+
+def visible_moderations(site_ids: list[str], moderation_ids: list[str]) -> list[Moderation]:
+    """Those of the comments that are on these sites, in one read (a bulk selection)."""
+    query = select(Moderation).where(Moderation.id.in_(moderation_ids), Moderation.site_id.in_(site_ids))
+    return list(db.session.scalars(query.order_by(Moderation.id)))
 
 
 def author_history(m: Moderation, *, limit: int = 10) -> list[Moderation]:
